@@ -1,0 +1,73 @@
+"""The Flask app factory: defaults, then instance config, then the test mapping, then environment."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from engine import EngineSettings, build_engine
+from handlers import build_registry
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; the engine lives on `app.extensions["complaintflow"]`."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SECRET_KEY=None,
+        DATABASE_URL=None,
+        FIELD_ENCRYPTION_KEY=None,
+        TIMEZONE="Asia/Shanghai",
+        LANGUAGES=["zh_CN", "en"],
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        CLOCK=None,
+        DEPLOY_BUNDLED=True,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config.from_prefixed_env("COMPLAINTFLOW")
+    if not app.config["DATABASE_URL"] and os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    _ensure_secrets(app)
+
+    settings = EngineSettings(
+        database_url=app.config["DATABASE_URL"] or f"sqlite:///{os.path.join(app.instance_path, 'complaintflow.db')}",
+        field_key=app.config["FIELD_ENCRYPTION_KEY"],
+        timezone=app.config["TIMEZONE"],
+        clock=app.config["CLOCK"],
+    )
+    engine = build_engine(settings, build_registry())
+    if app.config["DEPLOY_BUNDLED"]:
+        engine.deploy_bundled_processes()
+    app.extensions["complaintflow"] = engine
+
+    from . import api, auth, cases, cli, i18n, inbox, public
+
+    i18n.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(api.bp)
+    cli.init_app(app)
+    return app
+
+
+def _ensure_secrets(app: Flask) -> None:
+    """Secrets come from configuration; the embedded default generates them into the instance folder."""
+    from engine.crypto import generate_key
+
+    for name, make in (("SECRET_KEY", lambda: os.urandom(32).hex()), ("FIELD_ENCRYPTION_KEY", generate_key)):
+        if app.config.get(name):
+            continue
+        path = os.path.join(app.instance_path, name.lower())
+        if not os.path.exists(path):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(make())
+        with open(path) as fh:
+            app.config[name] = fh.read().strip()
