@@ -1,8 +1,9 @@
 """`ComplaintEngine`: the one object the web layer and the CLI talk to.
 
-Every method takes and returns plain data (dicts, lists, strings, datetimes as ISO text) and
-raises the errors of `engine.errors`. It is a thin facade over small modules (definitions, cases,
-tasks, timers, audit, access, users); none of them hands a SpiffWorkflow object upward.
+Every method takes and returns plain data (dicts, lists, ISO text) and raises the errors of
+`engine.errors`. Each call is one transaction; the work itself lives in small modules
+(definitions, cases, tasks, timers, audit, access, users), none of which hands a SpiffWorkflow
+object upward.
 
 Shapes returned (more keys may appear, these are promised):
 
@@ -15,104 +16,181 @@ case detail   summary + {"version", "data", "deadlines", "open_tasks": [task], "
                "personal_masked": bool}
 task          {"id", "case_id", "case_number", "type", "name", "element_id", "lane",
                "candidate_group", "assignee", "state", "created_at", "due_at", "overdue",
-               "completed_at", "completed_by", "form": JSON Schema or None}
+               "due_soon", "completed_at", "completed_by", "form": JSON Schema or None}
 public case   {"number", "type", "type_name", "status", "created_at",
                "messages": [{"at", "kind", "from", "body"}], "requests": [{"id", "at", "body", "answered"}]}
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import audit, cases, definitions, tasks, timers, users
 from .actors import Actor
+from .context import EngineContext
+from .demo import DEMO_USERS
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class ComplaintEngine:
     """Facade; see the module docstring for the shapes it returns."""
 
+    def __init__(self, ctx: EngineContext):
+        self.ctx = ctx
+
+    @contextmanager
+    def _tx(self):
+        try:
+            with self.ctx.db.transaction() as session:
+                yield session
+        except StaleDataError:
+            raise Conflict("the case was changed at the same time; reload and try again") from None
+        except IntegrityError as exc:
+            raise Conflict("a concurrent change conflicted with this one; try again",
+                           {"reason": str(exc.orig).split("\n")[0]}) from None
+        except OperationalError as exc:
+            if "could not obtain lock" in str(exc) or "deadlock" in str(exc).lower():
+                raise Conflict("the case is busy; try again") from None
+            raise
+
+    def close(self) -> None:
+        self.ctx.db.close()
+
     # --- process types -------------------------------------------------------------------
+    def deploy_bundled_processes(self) -> list[dict]:
+        """Deploy the shipped processes as version 1 of each type, once (first start)."""
+        deployed = []
+        with self._tx() as session:
+            known = {d.key for d in definitions.latest_of_each(session)}
+            for key, name, bpmn in definitions.BUNDLED:
+                if key in known or not (self.ctx.settings.processes_dir / bpmn).exists():
+                    continue
+                files = definitions.bundled_files(self.ctx.settings.processes_dir, bpmn, key)
+                row = definitions.deploy(session, self.ctx.registry, key, name, files, True, "system", self.ctx.now())
+                audit.record(session, at=self.ctx.now(), actor="system", kind="process_deployed",
+                             detail={"key": key, "version": row.version})
+                deployed.append({"key": key, "version": row.version})
+        return deployed
+
     def list_process_types(self, public_only: bool = False) -> list[dict]:
-        """Latest version of each deployed type (public_only: those open to the public)."""
-        raise NotImplementedError
+        with self._tx() as session:
+            rows = definitions.latest_of_each(session)
+            return [definitions.describe(r) for r in rows if r.public or not public_only]
 
     def get_process_type(self, key: str) -> dict:
-        """Latest version of one type; NotFound when unknown."""
-        raise NotImplementedError
+        with self._tx() as session:
+            return definitions.describe(definitions.latest(session, key))
 
     def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool) -> dict:
-        """Validate and deploy a new version: {"key", "version"}; DeploymentInvalid lists problems."""
-        raise NotImplementedError
+        if not actor.has_role("admin", "process_owner"):
+            raise Forbidden("only admins and process owners deploy processes")
+        with self._tx() as session:
+            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now())
+            audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed",
+                         detail={"key": key, "version": row.version, "files": sorted(files)})
+            return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------
     def authenticate(self, username: str, password: str) -> Actor | None:
-        raise NotImplementedError
+        with self._tx() as session:
+            return users.authenticate(session, username, password)
 
     def actor_for(self, username: str) -> Actor | None:
-        raise NotImplementedError
+        with self._tx() as session:
+            return users.load_actor(session, username)
 
     def issue_token(self, actor: Actor) -> str:
-        raise NotImplementedError
+        with self._tx() as session:
+            return users.issue_token(session, actor.username, self.ctx.now())
 
     def actor_for_token(self, token: str) -> Actor | None:
-        raise NotImplementedError
+        with self._tx() as session:
+            return users.actor_for_token(session, token, self.ctx.now())
+
+    def seed_demo_users(self, password: str = "demo-pass") -> None:
+        """The demo users and groups of PROCESSES.md (idempotent)."""
+        with self._tx() as session:
+            for username, display, roles, groups in DEMO_USERS:
+                users.ensure_user(session, username, password, display, roles, groups,
+                                  fast_hash=self.ctx.settings.fast_hashing)
 
     # --- cases -----------------------------------------------------------------------------
     def file_case(self, actor: Actor | None, type_key: str, data: dict,
                   attachments: list[dict] | None = None, anonymous: bool = False) -> dict:
-        """Start a case. actor None = a public filing, which also returns the one-time "receipt".
-        attachments: [{"filename", "content_type", "data": bytes}]. Returns {"id", "number",
-        "status"} (+ "receipt")."""
-        raise NotImplementedError
+        """actor None = a public filing. Returns {"id", "number", "status", "receipt"}."""
+        with self._tx() as session:
+            return cases.file_case(self.ctx, session, actor, type_key, data, attachments or [], anonymous)
 
     def list_cases(self, actor: Actor, type: str | None = None, status: str | None = None,
                    overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 20) -> dict:
-        """{"items": [case summary], "total", "page", "per_page"}: only cases the actor may see."""
-        raise NotImplementedError
+        if page < 1 or not 1 <= per_page <= 100:
+            raise InvalidInput("bad paging", {"page": "from 1", "per_page": "1 to 100"})
+        with self._tx() as session:
+            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page)
 
     def get_case(self, actor: Actor, case_id: int) -> dict:
-        raise NotImplementedError
+        with self._tx() as session:
+            return cases.case_detail(self.ctx, session, actor, case_id)
 
     def case_history(self, actor: Actor, case_id: int) -> dict:
-        """{"events": [{"seq", "at", "actor", "kind", "element_id", "detail"}]} in order."""
-        raise NotImplementedError
+        with self._tx() as session:
+            case = cases.load_visible_case(session, actor, case_id)
+            return {"number": case.number, "events": audit.case_events(session, case.id)}
 
     def case_path(self, actor: Actor, case_id: int) -> dict:
-        """{"completed": [element ids], "active": [element ids]}."""
-        raise NotImplementedError
+        from .runtime import CaseRun
+
+        with self._tx() as session:
+            case = cases.load_visible_case(session, actor, case_id)
+            definition = session.get(cases.ProcessDefinition, case.definition_id)
+            run = CaseRun.restore(definition.spec_json, case.workflow_json, lambda *a: "{}")
+            return {"completed": sorted({e for _, e, _ in run.completed_elements()}),
+                    "active": run.active_elements()}
 
     def get_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> dict:
-        """{"filename", "content_type", "data": bytes}."""
-        raise NotImplementedError
+        with self._tx() as session:
+            return cases.attachment(session, actor, case_id, attachment_id)
 
     # --- tasks -----------------------------------------------------------------------------
     def list_tasks(self, actor: Actor, scope: str = "mine") -> list[dict]:
-        """scope "mine" (assigned to the actor) or "available" (unclaimed, the actor may take)."""
-        raise NotImplementedError
+        with self._tx() as session:
+            return tasks.list_tasks(self.ctx, session, actor, scope)
 
     def get_task(self, actor: Actor, task_id: int) -> dict:
-        """A task plus "case": the case detail it belongs to."""
-        raise NotImplementedError
+        with self._tx() as session:
+            return tasks.get_task(self.ctx, session, actor, task_id)
 
     def claim_task(self, actor: Actor, task_id: int) -> dict:
-        raise NotImplementedError
+        with self._tx() as session:
+            return tasks.claim_task(self.ctx, session, actor, task_id)
 
     def unclaim_task(self, actor: Actor, task_id: int) -> dict:
-        raise NotImplementedError
+        with self._tx() as session:
+            return tasks.unclaim_task(self.ctx, session, actor, task_id)
 
     def complete_task(self, actor: Actor, task_id: int, data: dict) -> dict:
-        """{"case_status", "next_tasks": [task]}."""
-        raise NotImplementedError
+        with self._tx() as session:
+            return tasks.complete_task(self.ctx, session, actor, task_id, data)
 
     # --- the complainant -------------------------------------------------------------------
     def public_case(self, receipt: str) -> dict:
-        raise NotImplementedError
+        with self._tx() as session:
+            return cases.public_view(self.ctx, session, receipt)
 
     def post_public_message(self, receipt: str, body: str, attachments: list[dict] | None = None) -> dict:
-        raise NotImplementedError
+        with self._tx() as session:
+            return cases.post_public_message(self.ctx, session, receipt, body, attachments or [])
 
     # --- time and audit ----------------------------------------------------------------------
     def fire_timers(self, as_of: datetime | None = None) -> int:
-        raise NotImplementedError
+        return timers.fire_due(self.ctx, as_of)
 
     def verify_audit(self) -> dict:
-        """{"ok", "events", "first_bad_seq"}."""
-        raise NotImplementedError
+        with self._tx() as session:
+            return audit.verify(session)
+
+    def now(self) -> datetime:
+        return self.ctx.now()

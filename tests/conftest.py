@@ -13,7 +13,6 @@ import pytest
 
 from engine.clock import FakeClock
 from tests.factories import decoded, default_attachments, intake_data
-from webapp import create_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEST_FIELD_KEY = "tUe1Wl2QpZ7Xq4n9yC3v8bR5mK0aH6sJ1dF2gL7pQwE="
@@ -42,6 +41,8 @@ def clock():
 
 @pytest.fixture
 def app(tmp_path, clock):
+    from webapp import create_app
+
     app = create_app({
         "TESTING": True,
         "DATABASE_URL": _fresh_database_url(tmp_path),

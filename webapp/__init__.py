@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         field_key=app.config["FIELD_ENCRYPTION_KEY"],
         timezone=app.config["TIMEZONE"],
         clock=app.config["CLOCK"],
+        fast_hashing=bool(app.config.get("FAST_PASSWORD_HASHING")),
     )
     engine = build_engine(settings, build_registry())
     if app.config["DEPLOY_BUNDLED"]:

@@ -1,0 +1,25 @@
+"""complaintflow's engine: the runtime around SpiffWorkflow. Never imports flask or webapp."""
+from __future__ import annotations
+
+from .calendar import WorkingCalendar
+from .clock import SystemClock
+from .context import EngineContext, EngineSettings
+from .crypto import FieldCipher
+from .db import Database
+from .facade import ComplaintEngine
+from .handler_api import HandlerRegistry
+from .runtime import install_clock_hook
+
+__all__ = ["ComplaintEngine", "EngineSettings", "build_engine"]
+
+
+def build_engine(settings: EngineSettings, registry: HandlerRegistry, migrate: bool = True) -> ComplaintEngine:
+    """Connect, migrate the schema to head, and wire the engine's parts together."""
+    install_clock_hook()
+    db = Database(settings.database_url)
+    if migrate:
+        db.upgrade()
+    ctx = EngineContext(settings=settings, db=db, registry=registry, cipher=FieldCipher(settings.field_key or ""),
+                        calendar=WorkingCalendar(timezone=settings.timezone),
+                        clock=settings.clock or SystemClock())
+    return ComplaintEngine(ctx)

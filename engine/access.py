@@ -1,0 +1,61 @@
+"""Who may see a case and take its tasks.
+
+- Recusal always wins: an excluded user sees nothing of the case (404 as if it did not exist).
+- A confidential case (an internal report) is seen only by its access list (groups and users
+  set by its handlers: the integrity office, later the committee and the named team) and by
+  auditors, who see identity masked. Admins do not widen the circle.
+- Any other case is seen by the groups of its lanes (resolved for the case), by whoever filed
+  it, and by admins and auditors.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from .actors import Actor
+from .errors import NotFound
+from .models import Case, CaseExclusion, CaseViewer
+
+OVERSIGHT_ROLES = ("admin", "auditor")
+
+
+def visible_cases(actor: Actor):
+    """A SQL condition on Case: the cases this actor may see."""
+    not_excluded = ~exists().where(and_(CaseExclusion.case_id == Case.id, CaseExclusion.username == actor.username))
+    listed = exists().where(and_(CaseViewer.case_id == Case.id, or_(
+        CaseViewer.username == actor.username,
+        CaseViewer.group_name.in_(sorted(actor.groups)) if actor.groups else false())))
+    if actor.has_role("auditor"):
+        return not_excluded
+    if actor.has_role("admin"):
+        return and_(not_excluded, or_(Case.confidential.is_(False), listed))
+    return and_(not_excluded, listed)
+
+
+def load_visible_case(session: Session, actor: Actor, case_id: int, for_update: bool = False) -> Case:
+    query = select(Case).where(Case.id == case_id, visible_cases(actor))
+    if for_update and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    case = session.scalars(query).first()
+    if case is None:
+        raise NotFound("no such case")
+    return case
+
+
+def is_excluded(session: Session, case_id: int, username: str) -> bool:
+    return session.scalars(select(CaseExclusion.id).where(
+        CaseExclusion.case_id == case_id, CaseExclusion.username == username)).first() is not None
+
+
+def may_see_identity(actor: Actor, case: Case) -> bool:
+    """Personal data of ordinary cases is shown to those who handle them; confidential identity
+    is masked for everyone here (revealing it is a committee decision with a reason)."""
+    return not case.confidential
+
+
+def replace_viewers(session: Session, case_id: int, groups: list[str], users: list[str]) -> None:
+    session.query(CaseViewer).filter(CaseViewer.case_id == case_id).delete()
+    for g in sorted(set(filter(None, groups))):
+        session.add(CaseViewer(case_id=case_id, group_name=g))
+    for u in sorted(set(filter(None, users))):
+        session.add(CaseViewer(case_id=case_id, username=u))

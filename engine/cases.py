@@ -1,0 +1,216 @@
+"""Cases: file one, list and read them as the caller may, and the complainant's receipt view."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from . import definitions, receipts
+from .access import load_visible_case, may_see_identity, visible_cases
+from .actors import Actor
+from .clock import aware, to_iso
+from .context import EngineContext
+from .errors import InvalidInput, NotFound, Rejected, TooLarge
+from .forms import personal_fields, validate_form
+from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
+from .steps import CaseStep
+from .tasks import describe_task
+
+MASK = "●●●"
+SAFE_FILENAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_key: str, data: dict,
+              attachments: list[dict], anonymous: bool) -> dict:
+    """Validate the intake, start the case, run it to its first wait, save it all at once."""
+    definition = definitions.latest(session, type_key)
+    if actor is None and not definition.public:
+        raise NotFound(f"no complaint type {type_key!r}")
+    summary = definition.summary
+    intake = summary.get("intake_form") or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("the report data must be an object", {"data": "expected an object"})
+    if anonymous and not summary.get("anonymous_allowed"):
+        raise Rejected("this type of complaint cannot be filed anonymously; a written complaint needs the "
+                       "complainant's name and signature. Report misconduct anonymously through the "
+                       "internal report channel instead.", {"anonymous": "not allowed for this type"},
+                       code="anonymity_not_allowed")
+    data = dict(data)
+    if "anonymous" in (intake.get("properties") or {}):
+        data["anonymous"] = bool(anonymous or data.get("anonymous"))
+        anonymous = data["anonymous"]
+    secret_names = personal_fields(intake)
+    if anonymous:
+        for name in secret_names:
+            data.pop(name, None)
+    accepted = validate_form(intake, data)
+    files = _check_attachments(ctx, intake, attachments or [])
+    personal = {k: accepted.pop(k) for k in secret_names if k in accepted}
+
+    now = ctx.now()
+    case = Case(definition_id=definition.id, type_key=definition.key, status="open", workflow_json="{}",
+                data={}, confidential=bool(intake.get("x-confidential")), anonymous=bool(anonymous),
+                category=accepted.get("category"), filed_by=actor.username if actor else None,
+                first_responsible=actor.username if actor else None,
+                personal_sealed=ctx.cipher.seal(personal) if personal else None,
+                deadlines={}, created_at=now, updated_at=now)
+    receipt, lookup = receipts.new_receipt()
+    case.receipt_lookup, case.receipt_hash = lookup, receipts.hash_receipt(receipt, ctx.hash_cost)
+    session.add(case)
+    session.flush()
+    for f in files:
+        session.add(Attachment(case_id=case.id, uploaded_at=now, **f))
+    step = CaseStep(ctx, session, case, definition, actor.username if actor else "complainant", now)
+    step.audit("case_filed", {"type": definition.key, "version": definition.version,
+                              "channel": accepted.get("channel") or ("staff" if actor else "public"),
+                              "attachments": len(files), "anonymous": bool(anonymous)})
+    step.start(accepted)
+    step.finish()
+    return {"id": case.id, "number": case.number, "status": case.status, "receipt": receipt}
+
+
+def _check_attachments(ctx: EngineContext, intake: dict, attachments: list[dict]) -> list[dict]:
+    rule = intake.get("x-attachments") or {}
+    minimum = int(rule.get("min", 0))
+    if len(attachments) < minimum:
+        raise InvalidInput("evidence is missing", {"attachments": f"at least {minimum} file(s) of evidence are required"})
+    if len(attachments) > ctx.settings.max_attachments:
+        raise InvalidInput("too many files", {"attachments": f"at most {ctx.settings.max_attachments} files"})
+    out = []
+    for i, item in enumerate(attachments):
+        content = item.get("data")
+        if not isinstance(content, (bytes, bytearray)) or not item.get("filename"):
+            raise InvalidInput("an attachment is malformed", {f"attachments.{i}": "needs a filename and content"})
+        if len(content) > ctx.settings.max_attachment_bytes:
+            raise TooLarge("an attachment is too large", {f"attachments.{i}": "at most 10 MiB per file"})
+        name = SAFE_FILENAME.sub("_", str(item["filename"]).split("/")[-1].split("\\")[-1])[:200] or "file"
+        out.append({"filename": name, "content_type": str(item.get("content_type") or "application/octet-stream")[:100],
+                    "size": len(content), "sha256": hashlib.sha256(content).hexdigest(), "data": bytes(content)})
+    return out
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def summarize(case: Case, type_name: str, now: datetime) -> dict:
+    next_due = aware(case.next_due)
+    return {"id": case.id, "number": case.number, "type": case.type_key, "type_name": type_name,
+            "status": case.status, "category": case.category, "confidential": case.confidential,
+            "created_at": to_iso(aware(case.created_at)), "closed_at": to_iso(aware(case.closed_at)),
+            "next_due": to_iso(next_due), "overdue": bool(next_due and next_due < now and case.status == "open")}
+
+
+def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | None, status: str | None,
+               overdue: bool, q: str | None, page: int, per_page: int) -> dict:
+    now = ctx.now()
+    query = select(Case).where(visible_cases(actor))
+    if type:
+        query = query.where(Case.type_key == type)
+    if status:
+        query = query.where(Case.status == status)
+    if overdue:
+        query = query.where(Case.status == "open", Case.next_due < now)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Case.number.ilike(like), Case.category.ilike(like)))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    names = _type_names(session)
+    return {"items": [summarize(c, names.get(c.type_key, c.type_key), now) for c in rows],
+            "total": total, "page": page, "per_page": per_page}
+
+
+def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int) -> dict:
+    case = load_visible_case(session, actor, case_id)
+    now = ctx.now()
+    definition = session.get(ProcessDefinition, case.definition_id)
+    detail = summarize(case, definition.name, now)
+    data = dict(case.data or {})
+    intake = definition.summary.get("intake_form") or {}
+    names = personal_fields(intake)
+    personal = ctx.cipher.open(case.personal_sealed) if case.personal_sealed else {}
+    show = may_see_identity(actor, case)
+    for name in names:
+        if name in personal:
+            data[name] = personal[name] if show else MASK
+    tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id))
+    messages = session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))
+    files = session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id))
+    detail.update({
+        "version": definition.version, "definition_version": definition.version, "data": data,
+        "deadlines": dict(case.deadlines or {}), "anonymous": case.anonymous,
+        "open_tasks": [describe_task(t, case, definition, now) for t in tasks],
+        "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "direction": m.direction, "kind": m.kind,
+                      "body": m.body, "author": m.author} for m in messages],
+        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
+                        for f in files],
+        "failure": case.failure, "personal_masked": bool(names) and not show,
+    })
+    return detail
+
+
+def attachment(session: Session, actor: Actor, case_id: int, attachment_id: int) -> dict:
+    case = load_visible_case(session, actor, case_id)
+    f = session.get(Attachment, attachment_id)
+    if f is None or f.case_id != case.id:
+        raise NotFound("no such attachment")
+    return {"filename": f.filename, "content_type": f.content_type, "data": f.data}
+
+
+def _type_names(session: Session) -> dict[str, str]:
+    return {d.key: d.name for d in definitions.latest_of_each(session)}
+
+
+# --- the complainant's view ----------------------------------------------------------------------
+
+def find_by_receipt(ctx: EngineContext, session: Session, receipt: str) -> Case:
+    parts = receipts.split(receipt)
+    case = None
+    if parts:
+        case = session.scalars(select(Case).where(Case.receipt_lookup == parts[0])).first()
+    if not receipts.check_receipt(receipt, case.receipt_hash if case else None, ctx.hash_cost):
+        raise NotFound("no case with this receipt")
+    return case
+
+
+def public_view(ctx: EngineContext, session: Session, receipt: str) -> dict:
+    case = find_by_receipt(ctx, session, receipt)
+    definition = session.get(ProcessDefinition, case.definition_id)
+    messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
+    return {
+        "number": case.number, "type": case.type_key, "type_name": definition.name, "status": case.status,
+        "created_at": to_iso(aware(case.created_at)),
+        "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "kind": m.kind,
+                      "from": "complainant" if m.direction == "from_complainant" else "organisation",
+                      "body": m.body} for m in messages if m.kind != "request"],
+        "requests": [{"id": m.id, "at": to_iso(aware(m.at)), "body": m.body, "answered": m.answered}
+                     for m in messages if m.kind == "request"],
+    }
+
+
+def post_public_message(ctx: EngineContext, session: Session, receipt: str, body: str,
+                        attachments: list[dict]) -> dict:
+    """The complainant writes: answers open requests, and staff see it on the case."""
+    from . import audit
+
+    if not isinstance(body, str) or not body.strip():
+        raise InvalidInput("the message is empty", {"body": "this field is required"})
+    if len(body) > 10000:
+        raise InvalidInput("the message is too long", {"body": "at most 10000 characters"})
+    case = find_by_receipt(ctx, session, receipt)
+    files = _check_attachments(ctx, {}, attachments or [])
+    now = ctx.now()
+    message = CaseMessage(case_id=case.id, at=now, direction="from_complainant", kind="message", body=body.strip())
+    session.add(message)
+    session.flush()
+    for f in files:
+        session.add(Attachment(case_id=case.id, message_id=message.id, uploaded_at=now, **f))
+    for request in session.scalars(select(CaseMessage).where(
+            CaseMessage.case_id == case.id, CaseMessage.kind == "request", CaseMessage.answered.is_(False))):
+        request.answered = True
+    audit.record(session, at=now, actor="complainant", kind="complainant_message", case_id=case.id,
+                 detail={"message": message.id, "attachments": len(files)})
+    return {"id": message.id, "at": to_iso(now)}

@@ -1,0 +1,48 @@
+"""Settings and the long-lived objects every engine module is handed (no import-time globals)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .calendar import WorkingCalendar
+from .clock import Clock, SystemClock
+from .crypto import FieldCipher
+from .db import Database
+from .handler_api import HandlerRegistry
+
+PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+
+
+@dataclass
+class EngineSettings:
+    database_url: str
+    field_key: str | None
+    timezone: str = "Asia/Shanghai"
+    clock: Clock | None = None
+    processes_dir: Path = PROCESSES_DIR
+    fast_hashing: bool = False
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_attachments: int = 20
+
+
+@dataclass
+class EngineContext:
+    settings: EngineSettings
+    db: Database
+    registry: HandlerRegistry
+    cipher: FieldCipher
+    calendar: WorkingCalendar
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    def now(self) -> datetime:
+        return self.clock.now().astimezone(timezone.utc)
+
+    @property
+    def hash_cost(self) -> str:
+        return "fast" if self.settings.fast_hashing else "slow"

@@ -1,0 +1,84 @@
+"""JSON Schema forms: validate what people submit and say, per field, what is wrong.
+
+Only the fields a form declares are accepted: anything else (say `lane_groups`, which would
+reroute the case) is dropped before it can reach the workflow.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .errors import InvalidInput
+
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    date.fromisoformat(value)
+    return True
+
+
+def declared_fields(schema: dict) -> set[str]:
+    """Property names a form declares, including those inside if/then/else and allOf branches."""
+    names = set((schema.get("properties") or {}).keys())
+    for key in ("then", "else", "if"):
+        if isinstance(schema.get(key), dict):
+            names |= declared_fields(schema[key])
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key) or []:
+            names |= declared_fields(sub)
+    return names
+
+
+def personal_fields(schema: dict) -> list[str]:
+    """Fields marked `x-personal`: encrypted at rest and kept out of the workflow data."""
+    return sorted(name for name, prop in (schema.get("properties") or {}).items()
+                  if isinstance(prop, dict) and prop.get("x-personal"))
+
+
+def validate_form(schema: dict | None, data) -> dict:
+    """Return the accepted fields or raise InvalidInput with {field: reason}."""
+    if not isinstance(data, dict):
+        raise InvalidInput("the form data must be an object", {"data": "expected an object"})
+    if not schema:
+        return {}
+    accepted = {k: v for k, v in data.items() if k in declared_fields(schema)}
+    details: dict[str, str] = {}
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    for error in sorted(validator.iter_errors(accepted), key=lambda e: list(e.path)):
+        field = _field_of(error)
+        details.setdefault(field, _reason(error))
+    if details:
+        raise InvalidInput("some fields are missing or invalid", details)
+    return accepted
+
+
+def _field_of(error) -> str:
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        if missing:
+            return missing[0] if not error.path else ".".join(map(str, error.path)) + "." + missing[0]
+    if error.path:
+        return ".".join(str(p) for p in error.path)
+    return "data"
+
+
+def _reason(error) -> str:
+    kind = error.validator
+    if kind == "required":
+        return "this field is required"
+    if kind == "enum":
+        return "must be one of: " + ", ".join(map(str, error.validator_value))
+    if kind == "type":
+        return f"must be of type {error.validator_value}"
+    if kind == "minLength":
+        return "this field is required" if error.validator_value == 1 else f"at least {error.validator_value} characters"
+    if kind == "maxLength":
+        return f"at most {error.validator_value} characters"
+    if kind == "format":
+        return f"must be a valid {error.validator_value}"
+    return error.message

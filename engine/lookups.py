@@ -1,0 +1,83 @@
+"""The `CaseLookups` handlers use: numbering, calendar, people, conflicts, complainant history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import users
+from .calendar import WorkingCalendar
+from .clock import aware, to_iso
+from .models import Case, Conflict, Counter
+
+
+class DatabaseLookups:
+    """Implements engine.handler_api.CaseLookups inside one step's transaction."""
+
+    def __init__(self, session: Session, calendar: WorkingCalendar, now: datetime, zone):
+        self.session = session
+        self.calendar = calendar
+        self.now = now
+        self.zone = zone
+
+    def next_number(self, prefix: str) -> str:
+        month = self.now.astimezone(self.zone).strftime("%Y%m")
+        name = f"{prefix}-{month}"
+        query = select(Counter).where(Counter.name == name)
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        counter = self.session.scalars(query).first()
+        if counter is None:
+            counter = Counter(name=name, value=0, text="")
+            self.session.add(counter)
+        counter.value += 1
+        self.session.flush()
+        return f"{name}-{counter.value:04d}"
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        return self.calendar.add_working_days(start, days)
+
+    def add_calendar_days(self, start: datetime, days: int) -> datetime:
+        return self.calendar.add_calendar_days(start, days)
+
+    def add_months(self, start: datetime, months: int) -> datetime:
+        return self.calendar.add_months(start, months)
+
+    def working_days_before(self, due: datetime, days: int) -> datetime:
+        return self.calendar.working_days_before(due, days)
+
+    def is_working_day(self, day: date) -> bool:
+        return self.calendar.is_working_day(day)
+
+    def group_members(self, group: str) -> list[str]:
+        return users.group_members(self.session, group)
+
+    def user_groups(self, username: str) -> list[str]:
+        return users.user_groups(self.session, username)
+
+    def find_username(self, name: str) -> str | None:
+        return users.find_username(self.session, name)
+
+    def conflicted_users(self, parties: list[str]) -> list[str]:
+        wanted = sorted({p.strip().lower() for p in parties if p and p.strip()})
+        if not wanted:
+            return []
+        now = self.now
+        rows = self.session.scalars(select(Conflict).where(func.lower(Conflict.party).in_(wanted)))
+        out = set()
+        for row in rows:
+            if row.valid_from and aware(row.valid_from) > now:
+                continue
+            if row.valid_to and aware(row.valid_to) < now:
+                continue
+            out.add(row.username)
+        return sorted(out)
+
+    def complainant_history(self, organisation: str, case_type: str) -> list[dict]:
+        rows = self.session.scalars(select(Case).where(
+            Case.type_key == case_type,
+            Case.data["complainant_name"].as_string() == organisation))
+        return [{"number": c.number, "status": c.status, "outcome": (c.data or {}).get("outcome"),
+                 "project_code": (c.data or {}).get("project_code"),
+                 "decided_at": to_iso(aware(c.closed_at))} for c in rows]

@@ -1,0 +1,251 @@
+"""The database schema (SQLAlchemy 2). Alembic migrations under engine/migrations create it.
+
+A case row holds the serialized workflow without its spec (the spec is stored once per
+definition version), a version counter for optimistic locking, and the business fields that
+lists filter on. Inbox rows (`task`) and timer rows (`timer`) are kept in step at every save,
+so the inbox and the scheduler never deserialize a workflow.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+Stamp = DateTime(timezone=True)
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    roles: Mapped[str] = mapped_column(String(200), default="staff")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class StaffGroup(Base):
+    __tablename__ = "staff_group"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+
+
+class GroupMember(Base):
+    __tablename__ = "group_member"
+    __table_args__ = (UniqueConstraint("group_name", "username"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(80), ForeignKey("staff_group.name"), index=True)
+    username: Mapped[str] = mapped_column(String(80), ForeignKey("user_account.username"), index=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(80), ForeignKey("user_account.username"))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Conflict(Base):
+    """A declared conflict of interest: this staff member must not handle cases involving `party`."""
+
+    __tablename__ = "conflict_of_interest"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), ForeignKey("user_account.username"), index=True)
+    party: Mapped[str] = mapped_column(String(200))
+    party_kind: Mapped[str] = mapped_column(String(20), default="person")
+    relation: Mapped[str] = mapped_column(String(200), default="")
+    valid_from: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    valid_to: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    process_id: Mapped[str] = mapped_column(String(200))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    spec_json: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict] = mapped_column(JSON)
+    deployed_at: Mapped[datetime] = mapped_column(Stamp)
+    deployed_by: Mapped[str] = mapped_column(String(80))
+
+
+class Case(Base):
+    __tablename__ = "complaint_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    type_key: Mapped[str] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    workflow_json: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON)
+    personal_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    first_responsible: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    filed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    deadlines: Mapped[dict] = mapped_column(JSON, default=dict)
+    next_due: Mapped[datetime | None] = mapped_column(Stamp, nullable=True, index=True)
+    receipt_lookup: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    receipt_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    updated_at: Mapped[datetime] = mapped_column(Stamp)
+    closed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseViewer(Base):
+    """Who may see a case: a group or a user. Exclusions (recusal) always win."""
+
+    __tablename__ = "case_viewer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    group_name: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    username: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+
+
+class CaseExclusion(Base):
+    __tablename__ = "case_exclusion"
+    __table_args__ = (UniqueConstraint("case_id", "username"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Task(Base):
+    """An inbox row per ready or finished human task."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (Index("ix_task_state_group", "state", "candidate_group"),
+                      Index("ix_task_assignee_state", "assignee", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    spiff_id: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    candidate_group: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    candidates: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    state: Mapped[str] = mapped_column(String(20), default="ready")
+    form_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    claimed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class Timer(Base):
+    """A waiting timer event; the scheduler claims due rows and fires them through the workflow."""
+
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_due", "fired_at", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    spiff_id: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(Stamp)
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    fired_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class AuditEvent(Base):
+    """Append-only; each row carries the SHA-256 of the previous row and of its own content."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    at: Mapped[datetime] = mapped_column(Stamp)
+    actor: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(80))
+    element_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Counter(Base):
+    """Named counters: case numbers per prefix and month, and the audit chain's head."""
+
+    __tablename__ = "counter"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(64), default="")
+
+
+class CaseMessage(Base):
+    """The complainant's mailbox: what the organisation told them, what they asked or sent."""
+
+    __tablename__ = "case_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(Stamp)
+    direction: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Attachment(Base):
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("case_message.id"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Notification(Base):
+    """An in-app notice to a staff member or group (reminders, escalations, assignments)."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    username: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    group_name: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    read_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class OutboxMail(Base):
+    """E-mail waiting for delivery; the recipient address is personal data, so it is sealed."""
+
+    __tablename__ = "outbox_mail"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    recipient_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    sent_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)

@@ -1,0 +1,216 @@
+"""Everything that touches SpiffWorkflow objects at run time lives here; callers get plain data.
+
+`CaseRun` wraps one live workflow for the length of one step: start or restore it, complete a
+human task, fire due timers, and read back ready tasks, waiting timers, the path taken and the
+case data. The spec is serialized once per definition version and kept out of each case's JSON.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Callable, Iterator
+from contextlib import contextmanager
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .script_env import CaseScriptEngine
+
+_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("complaintflow_now", default=None)
+
+
+class _ClockedDatetime(datetime):
+    """SpiffWorkflow's timers ask `datetime.now()`; this answers with the engine's clock."""
+
+    @classmethod
+    def now(cls, tz=None):
+        instant = _now.get() or datetime.now(timezone.utc)
+        return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+
+def install_clock_hook() -> None:
+    """Route SpiffWorkflow's timer clock through `_now` (idempotent; called when an engine is built)."""
+    spiff_timer.datetime = _ClockedDatetime
+
+
+@contextmanager
+def clock_at(instant: datetime) -> Iterator[None]:
+    token = _now.set(instant)
+    try:
+        yield
+    finally:
+        _now.reset(token)
+
+
+@lru_cache(maxsize=1)
+def serializer() -> BpmnWorkflowSerializer:
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+
+def serialize_spec(spec, subprocess_specs: dict) -> str:
+    """The spec of a definition version, stored once on the definition row."""
+    s = serializer()
+    return json.dumps({
+        "spec": s.to_dict(spec),
+        "subprocess_specs": {name: s.to_dict(sub) for name, sub in subprocess_specs.items()},
+    })
+
+
+@dataclass
+class HumanTask:
+    spiff_id: str
+    element_id: str
+    name: str
+    lane: str | None
+    properties: dict
+
+
+@dataclass
+class WaitingTimer:
+    spiff_id: str
+    element_id: str
+    due_at: datetime
+
+
+ServiceCaller = Callable[[object, str, dict], str]
+
+
+class CaseRun:
+    """One live workflow for the length of one step."""
+
+    def __init__(self, workflow: BpmnWorkflow):
+        self.workflow = workflow
+
+    # --- creating and storing ---------------------------------------------------------------
+    @classmethod
+    def start(cls, spec_json: str, data: dict, service_caller: ServiceCaller) -> "CaseRun":
+        specs = json.loads(spec_json)
+        s = serializer()
+        spec = s.from_dict(specs["spec"])
+        subs = {name: s.from_dict(sub) for name, sub in specs["subprocess_specs"].items()}
+        workflow = BpmnWorkflow(spec, subs, script_engine=CaseScriptEngine(service_caller))
+        start_task = workflow.get_next_task(state=TaskState.READY)
+        if start_task is not None:
+            start_task.set_data(**data)
+        workflow.data.update(data)
+        return cls(workflow)
+
+    @classmethod
+    def restore(cls, spec_json: str, instance_json: str, service_caller: ServiceCaller) -> "CaseRun":
+        instance = json.loads(instance_json)
+        instance.update(json.loads(spec_json))
+        s = serializer()
+        workflow = s.from_dict(instance)
+        workflow.script_engine = CaseScriptEngine(service_caller)
+        return cls(workflow)
+
+    def dump(self) -> str:
+        """The instance JSON without the spec (which lives on the definition row)."""
+        s = serializer()
+        dct = s.to_dict(self.workflow)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        dct[s.VERSION_KEY] = s.VERSION
+        return json.dumps(dct)
+
+    # --- moving ------------------------------------------------------------------------------
+    def run(self, now: datetime) -> None:
+        with clock_at(now):
+            self.workflow.do_engine_steps()
+
+    def complete(self, spiff_id: str, data: dict, now: datetime) -> None:
+        task = self._task(spiff_id)
+        if task.state != TaskState.READY:
+            raise LookupError(f"task {spiff_id} is not ready")
+        task.set_data(**data)
+        with clock_at(now):
+            task.run()
+            self.workflow.do_engine_steps()
+
+    def fire_timers(self, now: datetime) -> None:
+        """Let every timer due at `now` fire, then run on."""
+        with clock_at(now):
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+
+    # --- reading -----------------------------------------------------------------------------
+    def ready_human_tasks(self) -> list[HumanTask]:
+        out = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            props = dict(getattr(spec, "extensions", {}).get("properties", {}) or {})
+            out.append(HumanTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                                 spec.lane, props))
+        return out
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        out = []
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            event = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(event, TimerEventDefinition):
+                continue
+            value = task._get_internal_data("event_value")
+            if isinstance(value, dict):
+                value = value.get("next")
+            if not value:
+                continue
+            due = TimerEventDefinition.get_datetime(value) if not isinstance(value, datetime) else value
+            out.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, due))
+        return out
+
+    def task_data(self, spiff_id: str) -> dict:
+        return dict(self._task(spiff_id).data)
+
+    def current_data(self) -> dict:
+        """The case data as it stands: the freshest task data, or the workflow's when finished."""
+        if self.workflow.is_completed():
+            return dict(self.workflow.data) or self._latest_completed_data()
+        data: dict = {}
+        live = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        for task in sorted(live, key=lambda t: t.last_state_change):
+            data.update(task.data)
+        return data or self._latest_completed_data()
+
+    def completed_elements(self) -> list[tuple[str, str, str]]:
+        """(spiff id, element id, kind) of every completed BPMN element, oldest first."""
+        done = self.workflow.get_tasks(state=TaskState.COMPLETED)
+        out = []
+        for task in sorted(done, key=lambda t: t.last_state_change):
+            spec = task.task_spec
+            if getattr(spec, "bpmn_id", None):
+                out.append((str(task.id), spec.bpmn_id, type(spec).__name__))
+        return out
+
+    def active_elements(self) -> list[str]:
+        active = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        return sorted({t.task_spec.bpmn_id for t in active if getattr(t.task_spec, "bpmn_id", None)})
+
+    def is_completed(self) -> bool:
+        return self.workflow.is_completed()
+
+    def end_events_reached(self) -> list[str]:
+        done = self.workflow.get_tasks(state=TaskState.COMPLETED)
+        ends = [t for t in done if isinstance(t.task_spec, EndEvent) and t.workflow is self.workflow]
+        return [t.task_spec.bpmn_id for t in sorted(ends, key=lambda t: t.last_state_change)]
+
+    def _task(self, spiff_id: str):
+        from uuid import UUID
+
+        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        if task is None:
+            raise LookupError(f"no task {spiff_id}")
+        return task
+
+    def _latest_completed_data(self) -> dict:
+        done = self.workflow.get_tasks(state=TaskState.COMPLETED)
+        if not done:
+            return {}
+        return dict(max(done, key=lambda t: t.last_state_change).data)

@@ -1,0 +1,37 @@
+"""The timer scheduler: an APScheduler job that fires due timers.
+
+Inside `serve` it runs in the background for the embedded default; in production run one or
+more `complaintflow scheduler` processes. Timer rows are claimed in the database, so any number
+of schedulers fire each timer exactly once.
+"""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+log = logging.getLogger(__name__)
+
+
+def _tick(engine) -> None:
+    try:
+        fired = engine.fire_timers()
+        if fired:
+            log.info("fired %d timer(s)", fired)
+    except Exception:  # a bad tick must not stop the scheduler; the next tick retries
+        log.exception("timer tick failed")
+
+
+def start_background_scheduler(engine, interval: int = 30) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(_tick, "interval", seconds=interval, args=[engine], max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler
+
+
+def run_blocking_scheduler(engine, interval: int = 30) -> None:
+    scheduler = BlockingScheduler()
+    scheduler.add_job(_tick, "interval", seconds=interval, args=[engine], max_instances=1, coalesce=True)
+    _tick(engine)
+    scheduler.start()

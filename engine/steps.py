@@ -1,0 +1,267 @@
+"""One step of a case: run the workflow, then save everything it changed in the same transaction.
+
+A step starts a case, completes a human task or fires timers. Service tasks run inside it
+through `call_service`, which hands the registered handler a `HandlerContext` and collects the
+effects it returns. `finish()` then writes the serialized workflow, the business fields, the
+inbox rows, the timer rows, the complainant's messages and the audit events. If anything fails
+the transaction rolls back and the case stays exactly as it was before the step.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import access, audit
+from .clock import aware
+from .context import EngineContext
+from .errors import WorkflowFailed
+from .handler_api import HandlerContext
+from .lookups import DatabaseLookups
+from .models import Case, CaseExclusion, CaseMessage, Notification, OutboxMail, ProcessDefinition, Task, Timer
+from .runtime import CaseRun
+
+RESERVED_KEYS = ("lane_groups", "task_candidates")
+CASE_FIELDS = ("number", "confidential", "department", "category", "first_responsible")
+
+
+def parse_instant(value) -> datetime | None:
+    """ISO text (with offset; naive text is read as UTC) to an aware UTC datetime."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+class CaseStep:
+    """Runs one step of one case inside the caller's transaction."""
+
+    def __init__(self, ctx: EngineContext, session: Session, case: Case, definition: ProcessDefinition,
+                 actor: str, now: datetime):
+        self.ctx, self.session, self.case, self.definition = ctx, session, case, definition
+        self.actor, self.now = actor, now
+        self.effects: list[tuple[str, dict]] = []
+        self.lookups = DatabaseLookups(session, ctx.calendar, now, ctx.zone)
+        self.run: CaseRun | None = None
+        self._completed_before: set[str] = set()
+
+    # --- the workflow ------------------------------------------------------------------------
+    def start(self, data: dict) -> None:
+        self.run = CaseRun.start(self.definition.spec_json, data, self.call_service)
+        self._guard(lambda: self.run.run(self.now))
+
+    def restore(self) -> None:
+        self.run = CaseRun.restore(self.definition.spec_json, self.case.workflow_json, self.call_service)
+        self._completed_before = {sid for sid, _, _ in self.run.completed_elements()}
+
+    def complete(self, spiff_id: str, data: dict) -> None:
+        self._guard(lambda: self.run.complete(spiff_id, data, self.now))
+
+    def fire_timers(self) -> None:
+        self._guard(lambda: self.run.fire_timers(self.now))
+
+    def _guard(self, action) -> None:
+        try:
+            action()
+        except (WorkflowTaskException, SpiffWorkflowException) as exc:
+            task = getattr(exc, "task", None)
+            element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
+            cause = getattr(exc, "error_type", None) or str(exc).split("\n")[0]
+            raise WorkflowFailed(
+                f"case {self.case.number or self.case.id}, task {element}: {cause}",
+                {"case": self.case.number, "element_id": element}) from exc
+
+    def call_service(self, task, operator: str, params: dict) -> str:
+        """Called by the script engine for every service task of this step."""
+        handler = self.ctx.registry.get(operator)
+        context = HandlerContext(
+            case_id=self.case.id, case_type=self.case.type_key, number=self.case.number,
+            data=copy.deepcopy(dict(task.data)), now=self.now, filed_by=self.case.filed_by,
+            lookups=self.lookups, element_id=task.task_spec.bpmn_id or "")
+        result = handler(context, params) or {}
+        if not isinstance(result, dict):
+            raise TypeError(f"handler {operator} returned {type(result).__name__}, not a dict")
+        data = dict(result.get("data") or {})
+        data.update(result.get("deadlines") or {})
+        for key, value in data.items():
+            task.data[key] = copy.deepcopy(value)
+        if result.get("case", {}).get("number"):
+            self.case.number = result["case"]["number"]
+        self.effects.append((operator, result))
+        return json.dumps({k: v for k, v in result.items() if k in ("data", "deadlines")}, default=str)
+
+    # --- saving ------------------------------------------------------------------------------
+    def finish(self) -> None:
+        run, case = self.run, self.case
+        data = {k: v for k, v in run.current_data().items() if not k.startswith("spiff__")}
+        for _, result in self.effects:
+            self._apply_case_fields(result)
+        case.workflow_json = run.dump()
+        case.data = data
+        case.updated_at = self.now
+        if run.is_completed():
+            ends = run.end_events_reached()
+            case.status = _status_from_end(ends[-1] if ends else "end_closed")
+            case.closed_at = case.closed_at or self.now
+        self.session.flush()
+        for operator, result in self.effects:
+            self._apply_side_effects(operator, result)
+        self._record_path()
+        self._sync_tasks(data)
+        self._sync_timers()
+        if not case.confidential:
+            self._refresh_viewers(data)
+        self.session.flush()
+
+    def _apply_case_fields(self, result: dict) -> None:
+        case = self.case
+        fields = result.get("case") or {}
+        for name in CASE_FIELDS:
+            if name in fields:
+                setattr(case, name, fields[name])
+        if result.get("deadlines"):
+            merged = dict(case.deadlines or {})
+            merged.update(result["deadlines"])
+            case.deadlines = merged
+
+    def _apply_side_effects(self, operator: str, result: dict) -> None:
+        case, session = self.case, self.session
+        for username in sorted(set(result.get("exclude_users") or [])):
+            if not access.is_excluded(session, case.id, username):
+                session.add(CaseExclusion(case_id=case.id, username=username,
+                                          reason=result.get("exclude_reason") or operator))
+        if result.get("access") is not None:
+            grant = result["access"]
+            access.replace_viewers(session, case.id, grant.get("groups") or [], grant.get("users") or [])
+        for message in result.get("messages") or []:
+            self.post_to_complainant(message.get("kind", "notice"), message["body"])
+        for note in result.get("notifications") or []:
+            session.add(Notification(case_id=case.id, username=note.get("to_user"), group_name=note.get("to_group"),
+                                     subject=note.get("subject", ""), body=note.get("body", ""), created_at=self.now))
+        detail = {k: result[k] for k in ("deadlines", "case") if result.get(k)}
+        if result.get("exclude_users"):
+            detail["excluded"] = len(result["exclude_users"])
+        self.audit(f"service:{operator}", detail)
+        for extra in result.get("audit") or []:
+            self.audit(extra.get("kind", "note"), extra.get("detail") or {})
+
+    def post_to_complainant(self, kind: str, body: str, author: str | None = None) -> None:
+        """A message on the receipt page, and mail in the outbox when an address is known."""
+        self.session.add(CaseMessage(case_id=self.case.id, at=self.now, direction="to_complainant", kind=kind,
+                                     body=body, author=None if self.case.confidential else author))
+        email = self._complainant_email()
+        if email:
+            self.session.add(OutboxMail(case_id=self.case.id, recipient_sealed=self.ctx.cipher.seal({"to": email}),
+                                        subject=f"{self.case.number or ''}", body=body, created_at=self.now))
+
+    def _complainant_email(self) -> str | None:
+        if not self.case.personal_sealed:
+            return None
+        personal = self.ctx.cipher.open(self.case.personal_sealed)
+        for name in ("complainant_email", "reporter_contact", "contact_email"):
+            value = personal.get(name)
+            if isinstance(value, str) and "@" in value:
+                return value
+        return None
+
+    def audit(self, kind: str, detail: dict | None = None, element_id: str | None = None) -> None:
+        audit.record(self.session, at=self.now, actor=self.actor, kind=kind, case_id=self.case.id,
+                     element_id=element_id, detail=detail or {})
+
+    def _record_path(self) -> None:
+        for spiff_id, element_id, kind in self.run.completed_elements():
+            if spiff_id not in self._completed_before:
+                self.audit("element_completed", {"type": kind}, element_id)
+                self._completed_before.add(spiff_id)
+
+    # --- inbox and timer rows ------------------------------------------------------------------
+    def _sync_tasks(self, data: dict) -> None:
+        case, session = self.case, self.session
+        summary = self.definition.summary
+        open_rows = {t.spiff_id: t for t in session.scalars(
+            select(Task).where(Task.case_id == case.id, Task.state == "ready"))}
+        ready = {t.spiff_id: t for t in self.run.ready_human_tasks()}
+        for spiff_id, row in open_rows.items():
+            if spiff_id not in ready:
+                row.state = "cancelled" if row.completed_at is None and row.completed_by is None else "completed"
+                if row.state == "cancelled":
+                    self.audit("task_cancelled", {"task": row.id}, row.element_id)
+        for spiff_id, human in ready.items():
+            if spiff_id in open_rows:
+                row = open_rows[spiff_id]
+                row.due_at = self._due_for(human, data) or row.due_at
+                continue
+            meta = summary.get("user_tasks", {}).get(human.element_id, {})
+            candidates = (data.get("task_candidates") or {}).get(human.element_id)
+            row = Task(case_id=case.id, spiff_id=spiff_id, element_id=human.element_id, name=human.name,
+                       lane=human.lane, candidate_group=resolve_group(human.lane, data),
+                       candidates=list(candidates) if candidates else None,
+                       assignee=candidates[0] if candidates and len(candidates) == 1 else None,
+                       state="ready", form_name=meta.get("form") or human.properties.get("formJsonSchemaFilename"),
+                       due_at=self._due_for(human, data), created_at=self.now)
+            session.add(row)
+            session.flush()
+            self.audit("task_created", {"task": row.id, "group": row.candidate_group,
+                                        "assignee": row.assignee}, human.element_id)
+        session.flush()
+        dues = [aware(t.due_at) for t in session.scalars(
+            select(Task).where(Task.case_id == case.id, Task.state == "ready")) if t.due_at]
+        case.next_due = min(dues) if dues else None
+
+    def _due_for(self, human, data: dict) -> datetime | None:
+        variable = human.properties.get("dueDateVariable")
+        return parse_instant(data.get(variable)) if variable else None
+
+    def _sync_timers(self) -> None:
+        session, case = self.session, self.case
+        waiting = {t.spiff_id: t for t in self.run.waiting_timers()}
+        rows = {t.spiff_id: t for t in session.scalars(
+            select(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None)))}
+        for spiff_id, row in rows.items():
+            if spiff_id not in waiting:
+                row.fired_at = self.now
+            else:
+                row.due_at = waiting[spiff_id].due_at.astimezone(timezone.utc)
+        for spiff_id, timer in waiting.items():
+            if spiff_id not in rows:
+                session.add(Timer(case_id=case.id, spiff_id=spiff_id, element_id=timer.element_id,
+                                  due_at=timer.due_at.astimezone(timezone.utc)))
+
+    def _refresh_viewers(self, data: dict) -> None:
+        lanes = set(self.definition.summary.get("lanes") or [])
+        groups = [resolve_group(lane, data) for lane in lanes]
+        users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
+        for candidates in (data.get("task_candidates") or {}).values():
+            users.extend(candidates or [])
+        access.replace_viewers(self.session, self.case.id, groups, users)
+
+
+def resolve_group(lane: str | None, data: dict) -> str | None:
+    """The candidate group of a lane for this case (see engine.handler_api)."""
+    if not lane:
+        return None
+    override = (data.get("lane_groups") or {}).get(lane)
+    if isinstance(override, str) and override:
+        return override
+    value = data.get(lane)
+    if isinstance(value, str) and value:
+        return value
+    return lane
+
+
+def _status_from_end(end_id: str) -> str:
+    parts = end_id.split("_")
+    return parts[1] if len(parts) > 1 else "closed"

@@ -1,0 +1,148 @@
+"""The inbox: list, claim, unclaim and complete human tasks.
+
+Claims are a single conditional UPDATE (`assignee IS NULL`), so two staff claiming one task at
+once get one 200 and one 409, on SQLite and PostgreSQL alike. Completing a task re-runs the
+case and saves it under its version counter: a concurrent save of the same case fails with 409.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import audit
+from .access import is_excluded, load_visible_case, visible_cases
+from .actors import Actor
+from .clock import aware, to_iso
+from .context import EngineContext
+from .errors import Conflict, Forbidden, NotFound
+from .forms import validate_form
+from .models import Case, ProcessDefinition, Task
+from .steps import CaseStep
+
+DUE_SOON_HOURS = 24
+
+
+def describe_task(task: Task, case: Case, definition: ProcessDefinition, now: datetime) -> dict:
+    due = aware(task.due_at)
+    form = (definition.summary.get("forms") or {}).get(task.form_name) if task.form_name else None
+    return {"id": task.id, "case_id": case.id, "case_number": case.number, "type": case.type_key,
+            "type_name": definition.name, "name": task.name, "element_id": task.element_id, "lane": task.lane,
+            "candidate_group": task.candidate_group, "assignee": task.assignee, "state": task.state,
+            "created_at": to_iso(aware(task.created_at)), "due_at": to_iso(due),
+            "overdue": bool(due and task.state == "ready" and due < now),
+            "due_soon": bool(due and task.state == "ready" and now <= due and (due - now).total_seconds() < DUE_SOON_HOURS * 3600),
+            "completed_at": to_iso(aware(task.completed_at)), "completed_by": task.completed_by, "form": form}
+
+
+def _may_take(actor: Actor, task: Task) -> bool:
+    if task.candidates:
+        return actor.username in task.candidates
+    return task.candidate_group in actor.groups
+
+
+def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str) -> list[dict]:
+    now = ctx.now()
+    query = (select(Task, Case, ProcessDefinition).join(Case, Case.id == Task.case_id)
+             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+             .where(Task.state == "ready", visible_cases(actor)))
+    if scope == "mine":
+        query = query.where(Task.assignee == actor.username)
+    elif scope == "available":
+        query = query.where(Task.assignee.is_(None), or_(
+            Task.candidate_group.in_(sorted(actor.groups)) if actor.groups else False,
+            Task.candidates.is_not(None)))
+    else:
+        from .errors import InvalidInput
+
+        raise InvalidInput("unknown scope", {"scope": "mine or available"})
+    rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)).all()
+    out = [describe_task(t, c, d, now) for t, c, d in rows if scope == "mine" or _may_take(actor, t)]
+    out.sort(key=lambda t: (not t["overdue"], not t["due_soon"], t["due_at"] or "9999", t["id"]))
+    return out
+
+
+def _load(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case, ProcessDefinition]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("no such task")
+    case = load_visible_case(session, actor, task.case_id)  # NotFound when hidden or recused
+    return task, case, session.get(ProcessDefinition, case.definition_id)
+
+
+def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    from .cases import case_detail
+
+    task, case, definition = _load(session, actor, task_id)
+    out = describe_task(task, case, definition, ctx.now())
+    out["case"] = case_detail(ctx, session, actor, case.id)
+    out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
+    return out
+
+
+def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    task, case, definition = _load(session, actor, task_id)
+    if task.state != "ready":
+        raise Conflict("this task is already completed")
+    if task.assignee == actor.username:
+        return describe_task(task, case, definition, ctx.now())
+    if not _may_take(actor, task) or is_excluded(session, case.id, actor.username):
+        raise Forbidden("you are not a candidate for this task")
+    now = ctx.now()
+    claimed = session.execute(update(Task).where(
+        Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
+        .values(assignee=actor.username, claimed_at=now)).rowcount
+    if claimed != 1:
+        raise Conflict("someone else holds this task")
+    audit.record(session, at=now, actor=actor.username, kind="task_claimed", case_id=case.id,
+                 element_id=task.element_id, detail={"task": task.id})
+    session.refresh(task)
+    return describe_task(task, case, definition, now)
+
+
+def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    task, case, definition = _load(session, actor, task_id)
+    if task.state != "ready":
+        raise Conflict("this task is already completed")
+    supervisor = "supervisor" in actor.groups or actor.has_role("admin")
+    if task.assignee != actor.username and not supervisor:
+        raise Forbidden("only the holder or a supervisor can hand this task back")
+    if task.assignee is None:
+        return describe_task(task, case, definition, ctx.now())
+    now = ctx.now()
+    held_by = task.assignee
+    session.execute(update(Task).where(Task.id == task.id, Task.assignee == held_by)
+                    .values(assignee=None, claimed_at=None))
+    audit.record(session, at=now, actor=actor.username, kind="task_unclaimed", case_id=case.id,
+                 element_id=task.element_id, detail={"task": task.id, "was_held_by": held_by})
+    session.refresh(task)
+    return describe_task(task, case, definition, now)
+
+
+def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int, data) -> dict:
+    task, case, definition = _load(session, actor, task_id)
+    if task.state != "ready":
+        raise Conflict("this task is already completed")
+    if task.assignee != actor.username:
+        raise Conflict("claim this task before completing it")
+    form = (definition.summary.get("forms") or {}).get(task.form_name)
+    accepted = validate_form(form, data)
+    now = ctx.now()
+    step = CaseStep(ctx, session, case, definition, actor.username, now)
+    step.restore()
+    task.completed_at, task.completed_by = now, actor.username
+    step.audit("task_completed", {"task": task.id, "data": accepted}, task.element_id)
+    try:
+        step.complete(task.spiff_id, accepted)
+    except LookupError:
+        raise Conflict("this task is no longer open") from None
+    step.finish()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("the case was changed at the same time; reload and try again") from None
+    nxt = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id))
+    return {"case_status": case.status, "case_number": case.number,
+            "next_tasks": [describe_task(t, case, definition, now) for t in nxt]}

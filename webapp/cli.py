@@ -1,0 +1,134 @@
+"""The `complaintflow` command line: serve, scheduler, timers fire, audit verify, deploy, demo.
+
+The same commands hang under `flask` (`app.cli`) so tests drive them with `app.test_cli_runner()`.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, has_app_context
+
+from engine.demo import load_demo_cases
+
+
+def _engine():
+    return _app().extensions["complaintflow"]
+
+
+def _app() -> Flask:
+    if has_app_context():
+        return current_app._get_current_object()
+    from . import create_app
+
+    app = create_app()
+    app.app_context().push()
+    return app
+
+
+@click.group(help="complaintflow: a BPM deployment for complaint centres.")
+def cli() -> None:
+    """Entry point."""
+
+
+@cli.command("serve")
+@click.option("--demo", is_flag=True, help="Create the demo users and a few demo cases (idempotent).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Do not fire timers from this process.")
+def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
+    """Start the web app (embedded SQLite unless DATABASE_URL is set)."""
+    app = _app()
+    engine = app.extensions["complaintflow"]
+    if demo:
+        engine.seed_demo_users("demo-pass")
+        created = load_demo_cases(engine)
+        click.echo(f"demo users ready (password demo-pass); {created} demo case(s) created")
+    if not no_scheduler:
+        from engine.scheduler import start_background_scheduler
+
+        start_background_scheduler(engine)
+    click.echo(f"complaintflow on http://{host}:{port}/  (staff: /login, public: /)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command("scheduler")
+@click.option("--interval", default=30, show_default=True, type=int, help="Seconds between ticks.")
+def scheduler(interval: int) -> None:
+    """Run only the timer scheduler (production: one or more of these beside the web workers)."""
+    from engine.scheduler import run_blocking_scheduler
+
+    run_blocking_scheduler(_engine(), interval)
+
+
+@cli.group("timers")
+def timers() -> None:
+    """Timer commands."""
+
+
+@timers.command("fire")
+@click.option("--as-of", "as_of", required=True, help="ISO datetime with offset, e.g. 2026-11-05T00:00:00+08:00")
+def timers_fire(as_of: str) -> None:
+    """Fire every timer due at that instant and print how many fired."""
+    try:
+        instant = datetime.fromisoformat(as_of)
+    except ValueError:
+        raise click.BadParameter("not an ISO 8601 datetime", param_hint="--as-of") from None
+    if instant.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. +08:00", param_hint="--as-of")
+    fired = _engine().fire_timers(instant)
+    click.echo(f"{fired} timer(s) fired")
+
+
+@cli.group("audit")
+def audit() -> None:
+    """Audit log commands."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 and name the first bad event if it is broken."""
+    result = _engine().verify_audit()
+    click.echo(json.dumps(result))
+    if not result["ok"]:
+        click.echo(f"audit chain broken at event {result['first_bad_seq']}", err=True)
+        sys.exit(1)
+
+
+@cli.command("deploy")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--key", required=True)
+@click.option("--name", required=True)
+@click.option("--private", is_flag=True, help="Not offered on the public page.")
+def deploy(files: tuple[Path, ...], key: str, name: str, private: bool) -> None:
+    """Deploy a process type from .bpmn, .dmn and .json form files."""
+    from engine.actors import Actor
+    from engine.errors import EngineError
+
+    operator = Actor(username="cli", roles=frozenset({"admin"}))
+    try:
+        result = _engine().deploy(operator, key, name, {f.name: f.read_bytes() for f in files}, not private)
+    except EngineError as exc:
+        click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2), err=True)
+        sys.exit(1)
+    click.echo(f"deployed {result['key']} version {result['version']}")
+
+
+@cli.command("demo")
+def demo() -> None:
+    """Create the demo users and demo cases without starting the server."""
+    engine = _engine()
+    engine.seed_demo_users("demo-pass")
+    click.echo(f"{load_demo_cases(engine)} demo case(s) created")
+
+
+def init_app(app: Flask) -> None:
+    for command in cli.commands.values():
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="complaintflow")
