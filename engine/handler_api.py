@@ -47,7 +47,8 @@ class CaseLookups(Protocol):
         """End of the `days`-th calendar day after `start`'s date, rolled forward off holidays."""
 
     def working_days_before(self, due: datetime, days: int) -> datetime:
-        """Start of the working day `days` working days before `due` (for reminders)."""
+        """The moment exactly `days` working days remain before `due` (00:00 local of the first of
+        those days): a "one working day before" reminder fires at the start of the last working day."""
 
     def is_working_day(self, day) -> bool:
         """Whether a date is a working day in the organisation's calendar."""
