@@ -22,12 +22,18 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+def normalize_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here, the driver we ship (SQLAlchemy would pick psycopg2)."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 class Database:
     """One SQLAlchemy engine and session factory; `transaction()` is the unit of work."""
 
     def __init__(self, url: str):
-        if url.startswith(("postgres://", "postgresql://")):
-            url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is the driver we ship
+        url = normalize_url(url)
         self.url = url
         kwargs = {"future": True}
         if url.startswith("sqlite"):

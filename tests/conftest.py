@@ -25,7 +25,9 @@ def _fresh_database_url(tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'test.db'}"
     import sqlalchemy as sa
 
-    eng = sa.create_engine(url)
+    from engine.db import normalize_url
+
+    eng = sa.create_engine(normalize_url(url))
     with eng.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
