@@ -79,7 +79,8 @@ class CaseStep:
         except (WorkflowTaskException, SpiffWorkflowException) as exc:
             task = getattr(exc, "task", None)
             element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
-            cause = getattr(exc, "error_type", None) or str(exc).split("\n")[0]
+            original = getattr(exc, "exception", None)
+            cause = f"{type(original).__name__}: {original}" if original else str(exc).split("\n")[0]
             raise WorkflowFailed(
                 f"case {self.case.number or self.case.id}, task {element}: {cause}",
                 {"case": self.case.number, "element_id": element}) from exc
