@@ -20,6 +20,7 @@ from .steps import CaseStep
 from .tasks import describe_task
 
 MASK = "●●●"
+COMPLAINANT_MESSAGE = "complainant_message"  # the BPMN message a diagram catches to hear the complainant
 SAFE_FILENAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
@@ -213,4 +214,10 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
         request.answered = True
     audit.record(session, at=now, actor="complainant", kind="complainant_message", case_id=case.id,
                  detail={"message": message.id, "attachments": len(files)})
+    if case.status == "open":
+        definition = session.get(ProcessDefinition, case.definition_id)
+        step = CaseStep(ctx, session, case, definition, "complainant", now)
+        step.restore()
+        if step.deliver_message(COMPLAINANT_MESSAGE, {"complainant_message": body.strip()}):
+            step.finish()
     return {"id": message.id, "at": to_iso(now)}

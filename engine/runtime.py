@@ -18,7 +18,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -140,6 +142,21 @@ class CaseRun:
         with clock_at(now):
             self.workflow.refresh_timers()
             self.workflow.do_engine_steps()
+
+    def deliver_message(self, name: str, payload: dict, now: datetime) -> bool:
+        """Hand a message (e.g. the complainant's answer) to a catch event waiting for it."""
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            event = getattr(task.task_spec, "event_definition", None)
+            if isinstance(event, MessageEventDefinition) and event.name == name:
+                with clock_at(now):
+                    self.workflow.catch(BpmnEvent(event, payload=payload))
+                    self.workflow.do_engine_steps()
+                return True
+        return False
+
+    def waiting_messages(self) -> list[str]:
+        return sorted({t.task_spec.event_definition.name for t in self.workflow.get_tasks(state=TaskState.WAITING)
+                       if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)})
 
     # --- reading -----------------------------------------------------------------------------
     def ready_human_tasks(self) -> list[HumanTask]:

@@ -70,6 +70,11 @@ class CaseStep:
     def complete(self, spiff_id: str, data: dict) -> None:
         self._guard(lambda: self.run.complete(spiff_id, data, self.now))
 
+    def deliver_message(self, name: str, payload: dict) -> bool:
+        delivered = []
+        self._guard(lambda: delivered.append(self.run.deliver_message(name, payload, self.now)))
+        return delivered[0]
+
     def fire_timers(self) -> None:
         self._guard(lambda: self.run.fire_timers(self.now))
 
