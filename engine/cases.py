@@ -13,7 +13,7 @@ from .access import load_visible_case, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
-from .errors import InvalidInput, NotFound, Rejected, TooLarge
+from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
 from .forms import personal_fields, validate_form
 from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
 from .steps import CaseStep
@@ -32,6 +32,9 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
         raise NotFound(f"no complaint type {type_key!r}")
     summary = definition.summary
     intake = summary.get("intake_form") or {}
+    intake_group = summary.get("intake_lane")
+    if actor is not None and intake_group and not actor.has_role("admin") and intake_group not in actor.groups:
+        raise Forbidden(f"only the {intake_group} group files {definition.key} cases for complainants")
     if not isinstance(data, dict):
         raise InvalidInput("the report data must be an object", {"data": "expected an object"})
     if anonymous and not summary.get("anonymous_allowed"):

@@ -102,7 +102,7 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
     except ValidationException as exc:
         raise DeploymentInvalid("the process cannot be deployed", [_problem_from(exc, bpmn_trees).to_dict()])
 
-    summary = {"forms": forms, "user_tasks": {}, "lanes": [], "elements": {}}
+    summary = {"forms": forms, "user_tasks": {}, "lanes": [], "elements": {}, "lane_of": {}}
     for name, tree in bpmn_trees.items():
         problems.extend(_check_tree(name, tree, registry, forms, summary))
 
@@ -122,7 +122,10 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
     intake = _intake_form(bpmn_trees, main_id, forms, problems)
     if problems:
         raise DeploymentInvalid("the process cannot be deployed", [p.to_dict() for p in problems])
+    starts = [s.get("id") for t in bpmn_trees.values() for p in t.iterfind("bpmn:process", NS)
+              if p.get("id") == main_id for s in p.iterfind("bpmn:startEvent", NS)]
     summary.update(process_id=main_id, intake_form=intake,
+                   intake_lane=next((summary["lane_of"][s] for s in starts if s in summary["lane_of"]), None),
                    anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)))
     return summary, serialize_spec(spec, subprocess_specs)
 
@@ -139,6 +142,7 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
         summary["lanes"].append(lane_name)
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             in_lane[(ref.text or "").strip()] = lane_name
+    summary["lane_of"].update(in_lane)
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue

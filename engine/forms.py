@@ -49,22 +49,26 @@ def validate_form(schema: dict | None, data) -> dict:
     accepted = {k: v for k, v in data.items() if k in declared_fields(schema)}
     details: dict[str, str] = {}
     validator = Draft202012Validator(schema, format_checker=_FORMATS)
-    for error in sorted(validator.iter_errors(accepted), key=lambda e: list(e.path)):
-        field = _field_of(error)
-        details.setdefault(field, _reason(error))
+    for error in sorted(validator.iter_errors(accepted), key=lambda e: [str(p) for p in e.path]):
+        for field, reason in _explain(error):
+            details.setdefault(field, reason)
     if details:
         raise InvalidInput("some fields are missing or invalid", details)
     return accepted
 
 
-def _field_of(error) -> str:
+def _explain(error) -> list[tuple[str, str]]:
+    """(field, reason) pairs for one schema error: every missing field, each alternative of an anyOf."""
+    prefix = "".join(f"{p}." for p in error.path)
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in (error.instance or {})]
-        if missing:
-            return missing[0] if not error.path else ".".join(map(str, error.path)) + "." + missing[0]
-    if error.path:
-        return ".".join(str(p) for p in error.path)
-    return "data"
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        return [(prefix + name, "this field is required") for name in error.validator_value if name not in instance]
+    if error.validator in ("anyOf", "oneOf"):
+        names = [n for sub in error.validator_value if isinstance(sub, dict) for n in sub.get("required", [])]
+        if names:
+            reason = "fill in at least one of: " + ", ".join(names)
+            return [(prefix + name, reason) for name in names]
+    return [(prefix.rstrip(".") or "data", _reason(error))]
 
 
 def _reason(error) -> str:

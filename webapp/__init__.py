@@ -46,9 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import api, auth, cases, cli, i18n, inbox, public
+    from . import api, auth, cases, cli, error_pages, i18n, inbox, public
 
     i18n.init_app(app)
+    error_pages.init_app(app)
     auth.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(inbox.bp)

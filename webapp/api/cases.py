@@ -1,0 +1,91 @@
+"""Cases for staff: file one on a complainant's behalf, list, read, history, path, attachments."""
+from __future__ import annotations
+
+import io
+
+from flask import request, send_file
+
+from . import bp, engine
+from .auth_tokens import staff_required
+from .errors import bad_input
+from .parsing import Fields, payload_and_files, query_choice, query_flag, query_int
+from .respond import NO_STORE, reply
+
+CASE_STATUSES = ("open", "closed", "rejected", "transferred", "pending", "sealed")
+MAX_ID = 2 ** 31 - 1
+SAFE_INLINE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain")
+
+
+@bp.post("/cases")
+@staff_required()
+def file_case(actor):
+    """`{"type", "data", "attachments", "anonymous"}` (JSON, or multipart `payload` + files)."""
+    body, files = payload_and_files()
+    fields = Fields(body)
+    type_key = fields.string("type", max_length=100)
+    data = fields.object("data", required=True)
+    anonymous = fields.boolean("anonymous")
+    files = fields.attachments() + files
+    fields.check()
+    filed = engine().file_case(actor, type_key, data, files, anonymous=anonymous)
+    answer = {"id": filed["id"], "number": filed["number"], "status": filed["status"],
+              "receipt": filed.get("receipt")}
+    return reply(answer, 201, {"Location": f"{bp.url_prefix}/cases/{filed['id']}", **NO_STORE})
+
+
+@bp.get("/cases")
+@staff_required()
+def list_cases(actor):
+    """Filters `type`, `status`, `overdue=1`, `q`; paged by `page` and `per_page` (at most 100)."""
+    details: dict[str, str] = {}
+    status = query_choice("status", CASE_STATUSES, details)
+    overdue = query_flag("overdue", details)
+    page = query_int("page", 1, 1, 100000, details)
+    per_page = query_int("per_page", 20, 1, 100, details)
+    type_key = request.args.get("type") or None
+    q = request.args.get("q") or None
+    if type_key and len(type_key) > 100:
+        details["type"] = "at most 100 characters"
+    if q and len(q) > 200:
+        details["q"] = "at most 200 characters"
+    if details:
+        raise bad_input(details, "some query parameters are invalid")
+    return reply(engine().list_cases(actor, type=type_key, status=status, overdue=overdue, q=q,
+                                     page=page, per_page=per_page))
+
+
+@bp.get(f"/cases/<int(max={MAX_ID}):case_id>")
+@staff_required()
+def get_case(actor, case_id: int):
+    """The case as the caller may see it (404 when hidden)."""
+    return reply(engine().get_case(actor, case_id), 200, NO_STORE)
+
+
+@bp.get(f"/cases/<int(max={MAX_ID}):case_id>/history")
+@staff_required()
+def case_history(actor, case_id: int):
+    """Every audit event of the case, in order."""
+    return reply(engine().case_history(actor, case_id), 200, NO_STORE)
+
+
+@bp.get(f"/cases/<int(max={MAX_ID}):case_id>/path")
+@staff_required()
+def case_path(actor, case_id: int):
+    """Completed and active element ids, for highlighting the diagram."""
+    return reply(engine().case_path(actor, case_id))
+
+
+@bp.get(f"/cases/<int(max={MAX_ID}):case_id>/attachments/<int(max={MAX_ID}):attachment_id>")
+@staff_required()
+def case_attachment(actor, case_id: int, attachment_id: int):
+    """An uploaded file, always as a download (never rendered on this site's origin)."""
+    found = engine().get_attachment(actor, case_id, attachment_id)
+    content_type = found.get("content_type") or "application/octet-stream"
+    if content_type.split(";")[0].strip().lower() not in SAFE_INLINE:
+        content_type = "application/octet-stream"
+    response = send_file(io.BytesIO(found["data"]), mimetype=content_type, as_attachment=True,
+                         download_name=found.get("filename") or "attachment")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.update(NO_STORE)
+    return response

@@ -1,0 +1,182 @@
+"""`GET /api/v1/openapi.json`: the OpenAPI 3.1 description of every endpoint of this blueprint.
+
+A test compares the app's URL rules under /api/v1 with these paths, so a new endpoint without
+a description here fails the suite.
+"""
+from __future__ import annotations
+
+from . import bp
+from .openapi_schemas import SCHEMAS, ref
+from .respond import reply
+
+ERRORS = {
+    "400": "Bad input: `details` maps each bad field to its reason",
+    "401": "No token, or an unknown or expired one",
+    "403": "The caller's role or group does not allow this",
+    "404": "Not found, or not visible to the caller",
+    "409": "Conflict: held by someone else, already completed, or changed at the same time",
+    "413": "The request or an attachment is too large",
+    "415": "Wrong content type",
+    "422": "Well-formed but refused by a rule",
+    "429": "Too many attempts from this client",
+    "500": "Unexpected failure (logged; no details are given)",
+}
+BEARER = [{"bearerAuth": []}]
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def ok(description: str, schema: dict | None = None) -> dict:
+    answer = {"description": description}
+    if schema is not None:
+        answer["content"] = _json(schema)
+    return answer
+
+
+def op(summary: str, tag: str, responses: dict, *, errors=(), auth: bool = True, params=(),
+       body: dict | None = None, description: str | None = None) -> dict:
+    """One operation; `errors` are status codes answered with the Error schema."""
+    codes = ("400", "401", *errors, "500") if auth else ("400", *errors, "500")
+    operation = {"summary": summary, "tags": [tag], "operationId": None,
+                 "responses": {**responses, **{c: {"$ref": f"#/components/responses/E{c}"} for c in codes}}}
+    if description:
+        operation["description"] = description
+    if params:
+        operation["parameters"] = list(params)
+    if body:
+        operation["requestBody"] = {"required": True, "content": body}
+    operation["security"] = BEARER if auth else []
+    return operation
+
+
+def path_param(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema or {"type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1}}
+
+
+def query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+CASE_ID = path_param("case_id", "the case's id")
+TASK_ID = path_param("task_id", "the task's id")
+RECEIPT = path_param("receipt", "the receipt code given at filing", {"type": "string", "maxLength": 100})
+JSON_OR_MULTIPART = {**_json(ref("CaseInput")),
+                     "multipart/form-data": {"schema": ref("ReportMultipart")}}
+
+
+def paths() -> dict:
+    return {
+        "/auth/token": {"post": op(
+            "Exchange a username and password for a bearer token", "auth",
+            {"200": ok("A token valid for 12 hours", ref("Token"))}, errors=("415", "429"), auth=False,
+            body=_json(ref("TokenRequest")), description="401 on bad credentials.")},
+        "/me": {"get": op("Who the token belongs to", "auth", {"200": ok("The caller", ref("Actor"))})},
+        "/process-types": {
+            "get": op("The latest version of each complaint type", "process types",
+                      {"200": ok("Types", {"type": "array", "items": ref("ProcessType")})}),
+            "post": op("Deploy a new version of a complaint type (admin, process owner)", "process types",
+                       {"201": ok("Deployed", ref("Deployed"))}, errors=("403", "413", "415"),
+                       body={"multipart/form-data": {"schema": ref("Deployment")}},
+                       description="400 lists every problem of the diagram (parse, unknown service "
+                                   "operator, missing form, user task without lane, unsafe script)."),
+        },
+        "/process-types/{key}": {"get": op(
+            "One complaint type", "process types", {"200": ok("The type", ref("ProcessType"))}, errors=("404",),
+            params=[path_param("key", "the type key", {"type": "string"})])},
+        "/cases": {
+            "post": op("File a case on a complainant's behalf", "cases", {"201": ok("Filed", ref("CaseFiled"))},
+                       errors=("403", "404", "413", "415", "422"), body=JSON_OR_MULTIPART),
+            "get": op("Cases the caller may see", "cases", {"200": ok("One page", ref("CasePage"))}, params=[
+                query("type", "a type key", {"type": "string"}),
+                query("status", "case status", SCHEMAS["CaseSummary"]["properties"]["status"]),
+                query("overdue", "1: only open cases past a deadline", {"type": "string", "enum": ["0", "1"]}),
+                query("q", "search number and category", {"type": "string", "maxLength": 200}),
+                query("page", "from 1", {"type": "integer", "minimum": 1, "default": 1}),
+                query("per_page", "1 to 100", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+            ]),
+        },
+        "/cases/{case_id}": {"get": op("One case (confidential fields masked as the caller's role requires)",
+                                       "cases", {"200": ok("The case", ref("CaseDetail"))}, errors=("404",),
+                                       params=[CASE_ID])},
+        "/cases/{case_id}/history": {"get": op("The case's audit events in order", "cases",
+                                               {"200": ok("Events", ref("History"))}, errors=("404",),
+                                               params=[CASE_ID])},
+        "/cases/{case_id}/path": {"get": op("Completed and active elements, for the diagram", "cases",
+                                            {"200": ok("Element ids", ref("CasePath"))}, errors=("404",),
+                                            params=[CASE_ID])},
+        "/cases/{case_id}/attachments/{attachment_id}": {"get": op(
+            "Download an attachment of the case", "cases",
+            {"200": {"description": "The file, as a download", "content": {"application/octet-stream": {
+                "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}},
+            errors=("404",), params=[CASE_ID, path_param("attachment_id", "the attachment's id")])},
+        "/tasks": {"get": op("The caller's inbox", "tasks",
+                             {"200": ok("Tasks", {"type": "array", "items": ref("Task")})}, params=[
+                                 query("scope", "mine: held by the caller; available: free tasks the caller may take",
+                                       {"type": "string", "enum": ["mine", "available"], "default": "mine"})])},
+        "/tasks/{task_id}": {"get": op("One task with its case", "tasks", {"200": ok("The task", ref("TaskDetail"))},
+                                       errors=("404",), params=[TASK_ID])},
+        "/tasks/{task_id}/claim": {"post": op(
+            "Claim the task", "tasks", {"200": ok("Claimed", ref("Task"))}, errors=("403", "404", "409"),
+            params=[TASK_ID], description="409 if someone else holds it; 403 if not a candidate or recused.")},
+        "/tasks/{task_id}/unclaim": {"post": op(
+            "Hand the task back (holder or supervisor)", "tasks", {"200": ok("Free again", ref("Task"))},
+            errors=("403", "404", "409"), params=[TASK_ID])},
+        "/tasks/{task_id}/complete": {"post": op(
+            "Complete a task the caller holds", "tasks", {"200": ok("The case moved on", ref("Completed"))},
+            errors=("404", "409", "415", "422"), params=[TASK_ID], body=_json(ref("CompleteInput")),
+            description="400 lists the invalid fields (the task stays open); 409 if not held by the caller "
+                        "or already completed.")},
+        "/public/types": {"get": op("Complaint types open to the public, with their intake forms", "public",
+                                    {"200": ok("Types", {"type": "array", "items": ref("ProcessType")})},
+                                    auth=False)},
+        "/public/reports": {"post": op(
+            "File a complaint or report (no account)", "public", {"201": ok("Filed; the receipt is shown once",
+                                                                         ref("ReportFiled"))},
+            errors=("404", "413", "415", "422"), auth=False,
+            body={**_json(ref("ReportInput")), "multipart/form-data": {"schema": ref("ReportMultipart")}})},
+        "/public/reports/{receipt}": {"get": op(
+            "The case as its complainant may see it", "public", {"200": ok("The case", ref("PublicCase"))},
+            errors=("404", "429"), auth=False, params=[RECEIPT])},
+        "/public/reports/{receipt}/messages": {"post": op(
+            "Write to the organisation about the case (answers open requests)", "public",
+            {"201": ok("Sent", ref("MessagePosted"))}, errors=("404", "413", "415", "429"), auth=False,
+            params=[RECEIPT],
+            body={**_json(ref("MessageInput")), "multipart/form-data": {"schema": ref("MessageMultipart")}})},
+        "/audit/verify": {"get": op("Check the audit log's hash chain (auditor)", "audit",
+                                    {"200": ok("Result", ref("AuditVerify"))}, errors=("403",))},
+        "/openapi.json": {"get": op("This document", "meta",
+                                    {"200": ok("OpenAPI 3.1", {"type": "object"})}, auth=False)},
+    }
+
+
+def document() -> dict:
+    """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
+    all_paths = paths()
+    for path, methods in all_paths.items():
+        for method, operation in methods.items():
+            operation["operationId"] = method + path.replace("/", "_").replace("{", "").replace("}", "").replace(
+                "-", "_").replace(".", "_")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "complaintflow API", "version": "1.0.0",
+                 "description": "Complaints, tender complaints and internal reports: filing, cases, the "
+                                "inbox and the complainant's receipt. Errors are always the Error object."},
+        "servers": [{"url": bp.url_prefix}],
+        "paths": all_paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {f"E{code}": {"description": text, "content": _json(ref("Error"))}
+                          for code, text in ERRORS.items()},
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "POST /api/v1/auth/token gives a token"}},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """This API described as OpenAPI 3.1."""
+    return reply(document())

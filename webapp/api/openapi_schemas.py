@@ -1,0 +1,122 @@
+"""The component schemas of the OpenAPI document (JSON Schema 2020-12, as OpenAPI 3.1 uses)."""
+from __future__ import annotations
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+WHEN = {"type": "string", "format": "date-time", "description": "ISO 8601 with offset"}
+MAYBE_WHEN = {"type": ["string", "null"], "format": "date-time"}
+MAYBE_STR = {"type": ["string", "null"]}
+ANY_OBJECT = {"type": "object", "additionalProperties": True}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required=None, **extra) -> dict:
+    schema = {"type": "object", "properties": properties, **extra}
+    schema["required"] = list(required if required is not None else properties)
+    return schema
+
+
+def array(items: dict) -> dict:
+    return {"type": "array", "items": items}
+
+
+ATTACHMENT_IN = obj({
+    "filename": STR,
+    "content_type": {"type": "string", "default": "application/octet-stream"},
+    "data_base64": {"type": "string", "contentEncoding": "base64"},
+}, ["filename", "data_base64"])
+
+TASK = obj({
+    "id": INT, "case_id": INT, "case_number": MAYBE_STR, "type": STR, "type_name": STR, "name": STR,
+    "element_id": STR, "lane": MAYBE_STR, "candidate_group": MAYBE_STR, "assignee": MAYBE_STR,
+    "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+    "created_at": WHEN, "due_at": MAYBE_WHEN, "overdue": BOOL, "due_soon": BOOL,
+    "completed_at": MAYBE_WHEN, "completed_by": MAYBE_STR,
+    "form": {"type": ["object", "null"], "description": "the task's form as JSON Schema"},
+}, ["id", "case_id", "case_number", "type", "name", "element_id", "lane", "assignee", "created_at",
+    "due_at", "form"])
+
+CASE_STATUS = {"type": "string", "enum": ["open", "closed", "rejected", "transferred", "pending", "sealed"]}
+
+CASE_SUMMARY = obj({
+    "id": INT, "number": MAYBE_STR, "type": STR, "type_name": STR, "status": CASE_STATUS,
+    "category": MAYBE_STR, "confidential": BOOL, "created_at": WHEN, "closed_at": MAYBE_WHEN,
+    "next_due": MAYBE_WHEN, "overdue": BOOL,
+})
+
+CASE_DETAIL = {"allOf": [ref("CaseSummary"), obj({
+    "version": {"type": "integer", "description": "the process definition version the case runs on"},
+    "data": ANY_OBJECT,
+    "deadlines": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+    "open_tasks": array(ref("Task")),
+    "messages": array(obj({"id": INT, "at": WHEN, "direction": STR, "kind": STR, "body": STR,
+                           "author": MAYBE_STR}, ["id", "at", "kind", "body"])),
+    "attachments": array(obj({"id": INT, "filename": STR, "content_type": STR, "size": INT})),
+    "failure": MAYBE_STR,
+    "personal_masked": BOOL,
+}, ["version", "data", "deadlines", "open_tasks"])]}
+
+SCHEMAS = {
+    "Error": obj({
+        "error": {"type": "string", "description": "a stable machine word, e.g. invalid_input, conflict"},
+        "message": {"type": "string", "description": "a human sentence"},
+        "details": {"description": "for 400: each bad field mapped to its reason (a deploy: a list of problems)"},
+    }),
+    "TokenRequest": obj({"username": STR, "password": {"type": "string", "format": "password"}}),
+    "Token": obj({"token": STR, "token_type": {"const": "Bearer"}, "username": STR}, ["token"]),
+    "Actor": obj({"username": STR, "display_name": STR, "roles": array(STR), "groups": array(STR),
+                  "timezone": STR, "locale": STR}, ["username", "roles", "groups"]),
+    "ProcessType": obj({"key": STR, "name": STR, "version": INT, "process_id": STR, "public": BOOL,
+                        "anonymous_allowed": BOOL, "intake_form": ANY_OBJECT},
+                       ["key", "name", "version", "process_id", "public"]),
+    "Deployment": obj({
+        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,40}$"}, "name": STR,
+        "public": {"type": "boolean", "default": False},
+        "files": array({"type": "string", "contentMediaType": "application/octet-stream",
+                        "description": ".bpmn, .dmn or .json (form) file"}),
+    }, ["key", "name", "files"]),
+    "Deployed": obj({"key": STR, "version": INT}),
+    "AttachmentIn": ATTACHMENT_IN,
+    "CaseInput": obj({"type": STR, "data": ANY_OBJECT, "anonymous": {"type": "boolean", "default": False},
+                      "attachments": array(ref("AttachmentIn"))}, ["type", "data"]),
+    "CaseFiled": obj({"id": INT, "number": MAYBE_STR, "status": CASE_STATUS,
+                      "receipt": {"type": ["string", "null"], "description": "the complainant's code, shown once"}},
+                     ["id", "number", "status"]),
+    "CaseSummary": CASE_SUMMARY,
+    "CasePage": obj({"items": array(ref("CaseSummary")), "total": INT, "page": INT, "per_page": INT}),
+    "CaseDetail": CASE_DETAIL,
+    "History": obj({"number": MAYBE_STR, "events": array(obj({
+        "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "element_id": MAYBE_STR, "detail": ANY_OBJECT}))},
+        ["events"]),
+    "CasePath": obj({"completed": array(STR), "active": array(STR)}),
+    "Task": TASK,
+    "TaskDetail": {"allOf": [ref("Task"), obj({"case": ref("CaseDetail"), "may_claim": BOOL})]},
+    "CompleteInput": obj({"data": ANY_OBJECT}, []),
+    "Completed": obj({"case_status": CASE_STATUS, "case_number": MAYBE_STR, "next_tasks": array(ref("Task"))},
+                     ["case_status", "next_tasks"]),
+    "ReportInput": obj({"type": STR, "data": ANY_OBJECT, "anonymous": {"type": "boolean", "default": False},
+                        "attachments": array(ref("AttachmentIn"))}, ["type", "data"]),
+    "ReportMultipart": obj({
+        "payload": {"type": "string", "contentMediaType": "application/json",
+                    "description": "the ReportInput object as JSON text"},
+        "attachments": array({"type": "string", "contentMediaType": "application/octet-stream"}),
+    }, ["payload"]),
+    "ReportFiled": obj({"number": MAYBE_STR, "receipt": STR, "status": CASE_STATUS}, ["number", "receipt"]),
+    "PublicCase": obj({
+        "number": MAYBE_STR, "type": STR, "type_name": STR, "status": CASE_STATUS, "created_at": WHEN,
+        "messages": array(obj({"id": INT, "at": WHEN, "kind": STR,
+                               "from": {"type": "string", "enum": ["complainant", "organisation"]},
+                               "body": STR}, ["at", "kind", "from", "body"])),
+        "requests": array(obj({"id": INT, "at": WHEN, "body": STR, "answered": BOOL})),
+    }, ["number", "status", "messages", "requests"]),
+    "MessageInput": obj({"body": {"type": "string", "minLength": 1, "maxLength": 10000},
+                         "attachments": array(ref("AttachmentIn"))}, ["body"]),
+    "MessageMultipart": obj({"body": STR, "attachments": array(
+        {"type": "string", "contentMediaType": "application/octet-stream"})}, ["body"]),
+    "MessagePosted": obj({"id": INT, "at": WHEN}),
+    "AuditVerify": obj({"ok": BOOL, "events": INT, "first_bad_seq": {"type": ["integer", "null"]}}),
+}

@@ -1,0 +1,53 @@
+"""The inbox over the API: list, read, claim, hand back and complete human tasks."""
+from __future__ import annotations
+
+from . import bp, engine
+from .auth_tokens import staff_required
+from .errors import bad_input
+from .parsing import Fields, json_body, query_choice
+from .respond import NO_STORE, reply
+
+MAX_ID = 2 ** 31 - 1
+TASK = f"/tasks/<int(max={MAX_ID}):task_id>"
+
+
+@bp.get("/tasks")
+@staff_required()
+def list_tasks(actor):
+    """`scope=mine` (held by the caller, the default) or `scope=available` (free, the caller may take)."""
+    details: dict[str, str] = {}
+    scope = query_choice("scope", ("mine", "available"), details, default="mine")
+    if details:
+        raise bad_input(details, "some query parameters are invalid")
+    return reply(engine().list_tasks(actor, scope))
+
+
+@bp.get(TASK)
+@staff_required()
+def get_task(actor, task_id: int):
+    """One task with its form and its case (404 when the case is hidden from the caller)."""
+    return reply(engine().get_task(actor, task_id), 200, NO_STORE)
+
+
+@bp.post(f"{TASK}/claim")
+@staff_required()
+def claim_task(actor, task_id: int):
+    """Take the task: 409 if someone else holds it, 403 if the caller may not take it."""
+    return reply(engine().claim_task(actor, task_id))
+
+
+@bp.post(f"{TASK}/unclaim")
+@staff_required()
+def unclaim_task(actor, task_id: int):
+    """Hand the task back to its group (the holder, or a supervisor)."""
+    return reply(engine().unclaim_task(actor, task_id))
+
+
+@bp.post(f"{TASK}/complete")
+@staff_required()
+def complete_task(actor, task_id: int):
+    """`{"data": {...}}` from the task's form; the case moves on."""
+    fields = Fields(json_body())
+    data = fields.object("data", default={})
+    fields.check()
+    return reply(engine().complete_task(actor, task_id, data))

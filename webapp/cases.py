@@ -1,0 +1,83 @@
+"""Cases for staff: a filtered list, one case in full, its history and its attachments.
+
+A case the viewer may not see answers 404 exactly like a case that does not exist.
+"""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, current_app, render_template, request, send_file
+
+from engine.errors import NotFound
+
+from .auth import current_actor, login_required
+from .forms_render import case_facts
+from .i18n import STATUS_LABELS
+
+bp = Blueprint("cases", __name__)
+
+PER_PAGE = 20
+
+
+def engine():
+    """The engine facade built by the app factory."""
+    return current_app.extensions["complaintflow"]
+
+
+def list_filters() -> dict:
+    """The list's filters from the query string, cleaned."""
+    page = request.args.get("page", "1")
+    return {
+        "type": request.args.get("type") or None,
+        "status": request.args.get("status") if request.args.get("status") in STATUS_LABELS else None,
+        "overdue": request.args.get("overdue") in ("1", "on", "true"),
+        "q": (request.args.get("q") or "").strip()[:100] or None,
+        "page": max(int(page), 1) if page.isdigit() else 1,
+    }
+
+
+@bp.route("/cases")
+@login_required
+def index():
+    """The cases the viewer may see, filtered by type, status, overdue and a search term."""
+    filters = list_filters()
+    result = engine().list_cases(current_actor(), per_page=PER_PAGE, **filters)
+    pages = max((result["total"] + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template("cases/list.html", result=result, filters=filters, pages=pages,
+                           types=engine().list_process_types(), statuses=STATUS_LABELS)
+
+
+def intake_schema(type_key: str) -> dict:
+    """The type's intake form, to label the facts as the complainant saw them."""
+    try:
+        return engine().get_process_type(type_key).get("intake_form") or {}
+    except NotFound:
+        return {}
+
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    """One case: facts, deadlines, open tasks, messages and attachments."""
+    case = engine().get_case(current_actor(), case_id)
+    facts, recorded = case_facts(case.get("data"), intake_schema(case["type"]))
+    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded)
+
+
+@bp.route("/cases/<int:case_id>/history")
+@login_required
+def history(case_id: int):
+    """Every event of the case in order: who, when, what."""
+    actor = current_actor()
+    events = engine().case_history(actor, case_id)["events"]
+    case = engine().get_case(actor, case_id)
+    return render_template("cases/history.html", case=case, events=events)
+
+
+@bp.route("/cases/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(case_id: int, attachment_id: int):
+    """Download an attachment (always as a download, never rendered inline)."""
+    found = engine().get_attachment(current_actor(), case_id, attachment_id)
+    return send_file(BytesIO(found["data"]), mimetype="application/octet-stream", as_attachment=True,
+                     download_name=found["filename"])

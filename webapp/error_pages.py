@@ -1,0 +1,80 @@
+"""Friendly error pages for people (the API answers JSON; see its blueprint).
+
+Engine errors carry their own HTTP status; every other failure becomes a plain page with the
+status and a sentence, never a stack trace.
+"""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from engine.errors import EngineError
+
+CSRF_MESSAGE = _l("The form has expired or did not come from this site. Reload the page and send it again.")
+
+TITLES = {
+    400: _l("The request could not be understood"),
+    401: _l("Please sign in"),
+    403: _l("You may not do this"),
+    404: _l("Not found"),
+    405: _l("This action is not allowed here"),
+    409: _l("Someone else changed this first"),
+    413: _l("The upload is too large"),
+    422: _l("This cannot be accepted"),
+    429: _l("Too many attempts, please wait a moment"),
+    500: _l("Something went wrong on our side"),
+}
+
+EXPLANATIONS = {
+    400: _l("Please go back, check what you entered and try again."),
+    403: _l("Your account does not have the rights for this page or action."),
+    404: _l("The page or record does not exist, or you may not see it."),
+    413: _l("Each file may be at most 10 MiB and the whole upload at most 20 MiB."),
+    500: _l("The error has been logged. Please try again later."),
+}
+
+
+def init_app(app) -> None:
+    """Register the pages once (calling twice is harmless)."""
+    app.register_error_handler(EngineError, handle_engine_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_server_error)
+
+
+def wants_json() -> bool:
+    """Requests under /api get JSON even when no API view matched (a 404 for an unknown path)."""
+    return request.path.startswith("/api/") or "api" in request.blueprints
+
+
+def render_error(status: int, message: str | None = None, code: str | None = None):
+    """One error page (or JSON body under /api) for any status."""
+    if wants_json():
+        body = {"error": code or str(status), "message": message or str(TITLES.get(status, "")), "details": None}
+        return jsonify(body), status
+    title = TITLES.get(status) or TITLES[400 if status < 500 else 500]
+    return render_template("error.html", status=status, title=title, message=message,
+                           explanation=EXPLANATIONS.get(status)), status
+
+
+def handle_engine_error(error: EngineError):
+    """An engine refusal outside a form: its status and message, nothing else."""
+    if wants_json():
+        return jsonify(error.to_dict()), error.status
+    return render_error(error.status, error.message, error.code)
+
+
+def handle_http_error(error: HTTPException):
+    """404, 403, 405, 413, a failed CSRF check (400) and the rest of Werkzeug's errors."""
+    if error.code is None or error.code < 400:
+        return error
+    if error.code == 500:
+        return handle_server_error(error)
+    message = CSRF_MESSAGE if isinstance(error, CSRFError) else None
+    return render_error(error.code, message and str(message), code=error.name.lower().replace(" ", "_"))
+
+
+def handle_server_error(error):
+    """An unexpected failure (Flask has already logged it): one calm sentence, no trace."""
+    return render_error(500, code="internal_error")

@@ -1,0 +1,310 @@
+"""JSON Schema forms as HTML: which widget each field gets, and form text back to JSON types.
+
+The schema is the single description of a form (the engine validates with it too), so the web
+layer only decides presentation: labels from `title` / `x-labels` / `description`, enums as
+selects, booleans as checkboxes, dates as date inputs, long text as textareas, string arrays as
+checkbox lists (or a comma-separated line when the choices are open).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_text", "requests",
+                    "measures", "root_cause", "remedy_detail", "comment", "reason", "note",
+                    "legal_basis", "evidence_reviewed"}
+NONE_OF_THE_ALTERNATIVES = "is not valid under any of the given schemas"
+TRUE_WORDS = {"on", "true", "1", "yes", "y"}
+LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+REASONS = (
+    (re.compile(r"^this field is required$"), _l("This field is required.")),
+    (re.compile(r"^must be one of: "), _l("Choose one of the offered values.")),
+    (re.compile(r"^must be of type (?P<t>\w+)$"), _l("Enter a value of the right kind (%(t)s).")),
+    (re.compile(r"^at least (?P<n>\d+) characters$"), _l("Enter at least %(n)s characters.")),
+    (re.compile(r"^at most (?P<n>\d+) characters$"), _l("Enter at most %(n)s characters.")),
+    (re.compile(r"^must be a valid (?P<f>[\w-]+)$"), _l("Enter a valid %(f)s.")),
+    (re.compile(r"^at least (?P<n>\d+) file"), _l("Attach at least %(n)s file(s) of evidence.")),
+    (re.compile(r"^not allowed for this type"), _l("This type of complaint cannot be filed anonymously.")),
+    (re.compile(r"^some fields are missing or invalid"), _l("Some fields are missing or invalid.")),
+    (re.compile(r"^someone else holds this task"), _l("someone else holds this task.")),
+    (re.compile(r"^this task is already completed"), _l("this task is already completed.")),
+    (re.compile(r"^this task is no longer open"), _l("this task is no longer open.")),
+    (re.compile(r"^you are not a candidate for this task"), _l("you may not take this task.")),
+    (re.compile(r"^only the holder or a supervisor"), _l("only its holder or a supervisor can hand it back.")),
+    (re.compile(r"^claim this task before completing it"), _l("claim the task before completing it.")),
+    (re.compile(r"^the case was changed at the same time"),
+     _l("the case was changed at the same time; reload and try again.")),
+    (re.compile(r"^no such (task|case)"), _l("it does not exist or you may not see it.")),
+)
+
+
+@dataclass
+class Field:
+    """One form field as the templates draw it."""
+
+    name: str
+    label: str
+    widget: str  # text, textarea, select, checkbox, checkboxes, list, number, date, datetime
+    help: str = ""
+    input_type: str = "text"
+    required: bool = False
+    options: list[tuple[str, str]] = field(default_factory=list)
+    json_type: str = "string"
+    item_type: str = "string"
+    max_length: int | None = None
+    personal: bool = False
+
+
+def _localized(value) -> str:
+    """A label may be a string or {"zh_CN": ..., "en": ...}: pick the viewer's language."""
+    if isinstance(value, dict):
+        locale = str(get_locale() or "zh_CN")
+        for key in (locale, locale.split("_")[0], "zh_CN", "zh", "en"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        return next((v for v in value.values() if isinstance(v, str)), "")
+    return "" if value is None else str(value)
+
+
+def _json_type(prop: dict) -> str:
+    """The JSON type a field holds (the first non-null one of a type list)."""
+    kind = prop.get("type", "string")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "string")
+    if "enum" in prop and "type" not in prop:
+        return "string"
+    return kind
+
+
+def _option_labels(prop: dict, values: list) -> dict[str, str]:
+    """Display names for enum values: `x-labels` {value: label}, `enumNames`, or oneOf consts."""
+    labels: dict[str, str] = {}
+    names = prop.get("enumNames")
+    if isinstance(names, list):
+        labels.update({str(v): _localized(n) for v, n in zip(values, names)})
+    for choice in prop.get("oneOf") or prop.get("anyOf") or []:
+        if isinstance(choice, dict) and "const" in choice:
+            labels[str(choice["const"])] = _localized(choice.get("title", choice["const"]))
+    x_labels = prop.get("x-labels")
+    if isinstance(x_labels, dict):
+        labels.update({str(k): _localized(v) for k, v in x_labels.items() if str(k) in map(str, values)})
+    return labels
+
+
+def _enum_values(prop: dict) -> list | None:
+    """The closed set of values a field allows (`enum`, or oneOf/anyOf consts), else None."""
+    if isinstance(prop.get("enum"), list):
+        return [v for v in prop["enum"] if v is not None]
+    choices = prop.get("oneOf") or prop.get("anyOf")
+    if isinstance(choices, list) and choices and all(isinstance(c, dict) and "const" in c for c in choices):
+        return [c["const"] for c in choices]
+    return None
+
+
+def _properties(schema: dict) -> dict[str, dict]:
+    """Top-level properties, then those declared only inside if/then/else or allOf branches."""
+    props = dict(schema.get("properties") or {})
+    branches = [schema.get(k) for k in ("then", "else")] + list(schema.get("allOf") or [])
+    for branch in branches:
+        if isinstance(branch, dict):
+            for name, prop in _properties(branch).items():
+                if name not in props and isinstance(prop, dict) and ("type" in prop or "enum" in prop):
+                    props[name] = prop
+    return props
+
+
+def _field_label(schema: dict, name: str, prop: dict) -> str:
+    """The form's `x-labels` for the field, else the field's own, else its title, else its name."""
+    root = schema.get("x-labels")
+    if isinstance(root, dict) and name in root:
+        return _localized(root[name])
+    own = prop.get("x-labels")
+    if isinstance(own, dict) and _enum_values(prop) is None and not isinstance(prop.get("items"), dict):
+        return _localized(own)
+    return _localized(prop.get("title")) or name.replace("_", " ")
+
+
+def form_fields(schema: dict | None) -> list[Field]:
+    """The fields a JSON Schema form declares, in order, each with its widget."""
+    if not schema:
+        return []
+    required = set(schema.get("required") or [])
+    out = []
+    for name, prop in _properties(schema).items():
+        if not isinstance(prop, dict) or prop.get("readOnly") or prop.get("x-hidden"):
+            continue
+        out.append(_make_field(schema, name, prop, name in required))
+    return out
+
+
+def _make_field(schema: dict, name: str, prop: dict, required: bool) -> Field:
+    """Choose the widget for one property."""
+    kind = _json_type(prop)
+    f = Field(name=name, label=_field_label(schema, name, prop), widget="text", required=required,
+              help=_localized(prop.get("description")), json_type=kind,
+              max_length=prop.get("maxLength"), personal=bool(prop.get("x-personal")))
+    values = _enum_values(prop)
+    widget = prop.get("x-widget")
+    if kind == "boolean":
+        f.widget = "checkbox"
+    elif kind == "array":
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        f.item_type = _json_type(items)
+        item_values = _enum_values(items)
+        if item_values is not None:
+            labels = {**_option_labels(items, item_values), **_option_labels(prop, item_values)}
+            f.widget = "checkboxes"
+            f.options = [(str(v), labels.get(str(v), str(v))) for v in item_values]
+        else:
+            f.widget = "list"
+    elif values is not None:
+        labels = _option_labels(prop, values)
+        f.widget = "select"
+        f.options = [(str(v), labels.get(str(v), str(v))) for v in values]
+    elif kind in ("integer", "number"):
+        f.widget, f.input_type = "number", "number"
+    elif prop.get("format") == "date":
+        f.widget, f.input_type = "date", "date"
+    elif prop.get("format") == "date-time":
+        f.widget, f.input_type = "datetime", "datetime-local"
+    elif widget == "textarea" or name in LONG_TEXT_FIELDS or (f.max_length or 0) > 200:
+        f.widget = "textarea"
+    elif prop.get("format") == "email":
+        f.input_type = "email"
+    elif "phone" in name:
+        f.input_type = "tel"
+    return f
+
+
+def _convert(text: str, kind: str):
+    """Form text to a JSON value; what does not convert is passed on as typed for the engine to refuse."""
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            number = float(text)
+            return int(number) if number.is_integer() else number
+        if kind == "boolean":
+            return text.lower() in TRUE_WORDS
+    except ValueError:
+        return text
+    return text
+
+
+def parse_submission(schema: dict | None, form: MultiDict) -> dict:
+    """The declared fields of a submitted HTML form, typed as the schema says; blanks are left out."""
+    data: dict = {}
+    for f in form_fields(schema):
+        if f.widget == "checkbox":
+            data[f.name] = (form.get(f.name) or "").strip().lower() in TRUE_WORDS
+        elif f.widget in ("checkboxes", "list"):
+            raw = [v.strip() for v in form.getlist(f.name)]
+            if f.widget == "list":
+                raw = [part for v in raw for part in LIST_SEPARATORS.split(v)]
+            items = [_convert(v, f.item_type) for v in raw if v]
+            if items or f.name in form:
+                data[f.name] = items
+        else:
+            text = (form.get(f.name) or "").strip()
+            if not text:
+                continue
+            if f.widget == "datetime":
+                text = _local_to_iso(text)
+            data[f.name] = _convert(text, f.json_type)
+    return data
+
+
+def _local_to_iso(text: str) -> str:
+    """A datetime-local value is wall time in the viewer's zone: give it its offset."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=get_timezone()).isoformat()
+    except ValueError:
+        return text
+
+
+def initial_values(schema: dict | None) -> MultiDict:
+    """Schema defaults as form values for a fresh form."""
+    values = MultiDict()
+    for name, prop in _properties(schema or {}).items():
+        default = prop.get("default") if isinstance(prop, dict) else None
+        if isinstance(default, list):
+            values.setlist(name, [str(v) for v in default])
+        elif isinstance(default, bool):
+            values[name] = "on" if default else ""
+        elif default is not None:
+            values[name] = str(default)
+    return values
+
+
+def reason_text(reason) -> str:
+    """An engine reason or message in the viewer's language when we know it, else as the engine said it."""
+    reason = str(reason)
+    for pattern, message in REASONS:
+        match = pattern.match(reason)
+        if match:
+            return str(message) % match.groupdict() if match.groupdict() else str(message)
+    return reason
+
+
+def field_errors(details, fields: list[Field], extra: tuple[str, ...] = (),
+                 schema: dict | None = None) -> tuple[dict, list[str]]:
+    """Split InvalidInput details into {field: message} for known fields and a list of the rest."""
+    known = {f.name for f in fields} | set(extra)
+    per_field: dict[str, str] = {}
+    general: list[str] = []
+    items = details.items() if isinstance(details, dict) else enumerate(details or [])
+    for key, reason in items:
+        if isinstance(reason, dict):
+            key, reason = reason.get("field", key), reason.get("message", reason)
+        name = str(key).split(".")[0]
+        if name in known:
+            per_field.setdefault(name, reason_text(reason))
+        elif NONE_OF_THE_ALTERNATIVES in str(reason) and _alternatives(schema):
+            _explain_alternatives(schema, fields, per_field, general)
+        else:
+            general.append(reason_text(reason))
+    return per_field, general
+
+
+def _alternatives(schema: dict | None) -> list[list[str]]:
+    """`anyOf: [{required: [a]}, {required: [b]}]`: the groups of fields of which one must be given."""
+    branches = (schema or {}).get("anyOf") or []
+    return [b["required"] for b in branches if isinstance(b, dict) and set(b) == {"required"}]
+
+
+def _explain_alternatives(schema: dict, fields: list[Field], per_field: dict, general: list) -> None:
+    """Name the fields of which at least one is needed, beside each of them and above the form."""
+    labels = {f.name: f.label for f in fields}
+    names = [n for group in _alternatives(schema) for n in group]
+    message = str(_l("Fill in at least one of: %(fields)s.")) % {"fields": ", ".join(labels.get(n, n) for n in names)}
+    general.append(message)
+    for n in names:
+        per_field.setdefault(n, message)
+
+
+def case_facts(data: dict | None, schema: dict | None) -> tuple[list, list]:
+    """A case's data as (name, label, value) rows: first the intake form's fields, in its order and
+    with its labels and option names; then everything recorded while handling the case."""
+    data = data or {}
+    fields = {f.name: f for f in form_fields(schema)}
+    facts = [(name, f.label, _shown(data[name], f)) for name, f in fields.items()
+             if data.get(name) not in (None, "", [])]
+    recorded = [(name, name.replace("_", " "), value) for name, value in data.items()
+                if name not in fields and value not in (None, "", [], {})]
+    return facts, recorded
+
+
+def _shown(value, f: Field):
+    """Enum values by their option names."""
+    options = dict(f.options)
+    if isinstance(value, list):
+        return [options.get(str(v), v) for v in value]
+    if isinstance(value, (bool, dict)):
+        return value
+    return options.get(str(value), value)

@@ -1,0 +1,177 @@
+"""Language and time zone: Flask-Babel selectors, the `?lang=` switch and the `localtime` filter.
+
+Chinese (zh_CN) is the default; English is offered. Times are stored and exchanged as ISO 8601
+instants and shown in the viewer's time zone (the organisation's, Asia/Shanghai, by default).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from flask import current_app, request, session
+from flask_babel import Babel, get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+STATUS_LABELS = {
+    "open": _l("open"),
+    "closed": _l("closed"),
+    "rejected": _l("rejected"),
+    "transferred": _l("transferred"),
+    "pending": _l("pending"),
+    "sealed": _l("sealed"),
+}
+
+DEADLINE_LABELS = {
+    "ack_due": _l("acknowledgement due"),
+    "resolve_due": _l("resolution due"),
+    "reply_due": _l("reply due"),
+    "filing_deadline": _l("filing deadline"),
+    "acceptance_due": _l("acceptance decision due"),
+    "decision_due": _l("decision due"),
+    "triage_due": _l("triage due"),
+    "feedback_due": _l("feedback to the reporter due"),
+}
+
+
+def init_app(app) -> None:
+    """Install Babel with our selectors, remember `?lang=`, and add the template helpers."""
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(remember_language)
+    app.add_template_filter(localtime)
+    app.add_template_filter(deadline)
+    app.add_template_filter(status_label)
+    app.add_template_filter(deadline_label)
+    app.add_template_filter(plain_json)
+    app.context_processor(language_context)
+
+
+def languages() -> list[str]:
+    """The languages this deployment offers, default first."""
+    return list(current_app.config.get("LANGUAGES") or ["zh_CN", "en"])
+
+
+def remember_language() -> None:
+    """`?lang=en` on any page switches the language for the rest of the session."""
+    lang = request.args.get("lang")
+    if lang in languages():
+        session["lang"] = lang
+
+
+def _actor():
+    """The logged-in staff member's Actor, or None (i18n must not depend on auth's helpers)."""
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return getattr(current_user, "actor", None)
+    return None
+
+
+def select_locale() -> Locale:
+    """The session's choice, else the browser's best match, else the user's, else zh_CN."""
+    offered = languages()
+    chosen = session.get("lang")
+    if chosen not in offered:
+        chosen = request.accept_languages.best_match(offered)
+    if chosen is None:
+        actor = _actor()
+        chosen = actor.locale if actor is not None and actor.locale in offered else offered[0]
+    return NamedLocale(chosen)
+
+
+class NamedLocale(Locale):
+    """A Babel locale that keeps the tag the app names it by.
+
+    Babel widens "zh_CN" to zh_Hans_CN, and catalogues are looked up by that name, so
+    translations/zh_CN would never be found. This locale has zh_Hans_CN's data but is called
+    zh_CN, the name of its catalogue and of the `lang` attribute.
+    """
+
+    def __init__(self, tag: str):
+        resolved = Locale.parse(tag)
+        super().__init__(resolved.language, resolved.territory, resolved.script, resolved.variant)
+        self.tag = tag
+
+    def __str__(self) -> str:
+        return getattr(self, "tag", None) or super().__str__()
+
+
+def select_timezone() -> str:
+    """The session's zone, else the user's, else the organisation's (config TIMEZONE)."""
+    for candidate in (session.get("tz"), getattr(_actor(), "timezone", None)):
+        if candidate and _valid_zone(candidate):
+            return candidate
+    return current_app.config.get("TIMEZONE") or "Asia/Shanghai"
+
+
+def _valid_zone(name: str) -> bool:
+    """Whether the name is an IANA time zone this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def as_local(value) -> datetime | None:
+    """An ISO instant (text) or datetime in the viewer's zone; None for dates and anything else."""
+    if isinstance(value, str):
+        if len(value) <= 10:  # a bare date such as 2026-10-28 has no time zone to convert
+            return None
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(get_timezone())
+
+
+def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant in the viewer's zone; dates and other values are shown as they are."""
+    local = as_local(value)
+    if local is not None:
+        return local.strftime(fmt)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def deadline(value) -> str:
+    """A due time; one ending at midnight reads as 24:00 of its last day, as the law counts it."""
+    local = as_local(value)
+    if local is not None and (local.hour, local.minute, local.second) == (0, 0, 0):
+        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
+    return localtime(value)
+
+
+def status_label(status: str | None) -> str:
+    """A case status in the viewer's language."""
+    label = STATUS_LABELS.get(status or "")
+    return str(label) if label else (status or "")
+
+
+def deadline_label(name: str) -> str:
+    """A deadline's name in the viewer's language (unknown names as they are)."""
+    label = DEADLINE_LABELS.get(name)
+    return str(label) if label else name.replace("_", " ")
+
+
+def plain_json(value) -> str:
+    """Structured data as people read it: Chinese as Chinese, not \\u escapes."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def language_context() -> dict:
+    """Template globals: the current language and links to switch to the others."""
+    current = str(get_locale() or languages()[0])
+    return {
+        "current_language": current,
+        "language_names": LANGUAGE_NAMES,
+        "other_languages": [lang for lang in languages() if lang != current],
+        "current_timezone": str(get_timezone()),
+    }

@@ -1,0 +1,121 @@
+"""The staff inbox: my tasks and those my groups may take; claim, hand back and complete them."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from .auth import current_actor, login_required, safe_next
+from .cases import intake_schema
+from .forms_render import case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text
+
+bp = Blueprint("inbox", __name__)
+
+FILTERS = ("overdue", "due_soon")
+
+
+def engine():
+    """The engine facade built by the app factory."""
+    return current_app.extensions["complaintflow"]
+
+
+def urgency(task: dict) -> tuple:
+    """Overdue first, then due soon, then by due time (no due time last)."""
+    return (not task.get("overdue"), not task.get("due_soon"), task.get("due_at") or "9999", task["id"])
+
+
+def select_tasks(tasks: list[dict], which: str | None) -> list[dict]:
+    """The tasks matching `?filter=`, most urgent first."""
+    if which in FILTERS:
+        tasks = [t for t in tasks if t.get(which)]
+    return sorted(tasks, key=urgency)
+
+
+@bp.route("/inbox")
+@login_required
+def index():
+    """Two lists: tasks I hold, and unclaimed tasks my groups may take."""
+    actor = current_actor()
+    which = request.args.get("filter")
+    mine = select_tasks(engine().list_tasks(actor, "mine"), which)
+    available = select_tasks(engine().list_tasks(actor, "available"), which)
+    return render_template("inbox/index.html", mine=mine, available=available,
+                           active_filter=which if which in FILTERS else None)
+
+
+def back(default_endpoint: str = "inbox.index", **values):
+    """Return to the page the button was on (a path on this site), else the default."""
+    return redirect(safe_next(request.form.get("next"), url_for(default_endpoint, **values)))
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=("POST",))
+@login_required
+def claim(task_id: int):
+    """Take a task from the group's list."""
+    try:
+        task = engine().claim_task(current_actor(), task_id)
+    except (Conflict, Forbidden, NotFound) as error:
+        flash(_("The task could not be claimed: %(reason)s", reason=reason_text(error.message)), "error")
+        return back()
+    flash(_("You now hold the task “%(name)s” of case %(number)s.", name=task["name"],
+            number=task["case_number"]), "success")
+    return back()
+
+
+@bp.route("/tasks/<int:task_id>/unclaim", methods=("POST",))
+@login_required
+def unclaim(task_id: int):
+    """Hand a task back to its group."""
+    try:
+        task = engine().unclaim_task(current_actor(), task_id)
+    except (Conflict, Forbidden, NotFound) as error:
+        flash(_("The task could not be handed back: %(reason)s", reason=reason_text(error.message)), "error")
+        return back()
+    flash(_("The task “%(name)s” is back in the group's list.", name=task["name"]), "success")
+    return back()
+
+
+def render_task(task: dict, values: MultiDict, errors=None, general=None, status: int = 200):
+    """The task page: the case's facts beside the task's form."""
+    case = task.get("case") or {}
+    facts, recorded = case_facts(case.get("data"), intake_schema(task["type"]))
+    page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
+                           values=values, errors=errors or {}, general=general or [],
+                           facts=facts, recorded=recorded,
+                           holds=task.get("assignee") == current_actor().username)
+    return page, status
+
+
+@bp.route("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int):
+    """Show one task (NotFound becomes the 404 page)."""
+    found = engine().get_task(current_actor(), task_id)
+    return render_task(found, initial_values(found.get("form")))
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=("POST",))
+@login_required
+def complete(task_id: int):
+    """Complete a held task with its form; the engine moves the case on."""
+    actor = current_actor()
+    found = engine().get_task(actor, task_id)
+    data = parse_submission(found.get("form"), request.form)
+    try:
+        result = engine().complete_task(actor, task_id, data)
+    except InvalidInput as error:
+        errors, general = field_errors(error.details, form_fields(found.get("form")), schema=found.get("form"))
+        if not errors and not general:
+            general = [reason_text(error.message)]
+        return render_task(found, request.form, errors, general, status=400)
+    except (Conflict, Forbidden) as error:
+        flash(_("The task could not be completed: %(reason)s", reason=reason_text(error.message)), "error")
+        return redirect(url_for("inbox.task", task_id=task_id))
+    flash(_("Task “%(name)s” of case %(number)s is done.", name=found["name"], number=found["case_number"]),
+          "success")
+    if result.get("next_tasks"):
+        names = ", ".join(t["name"] for t in result["next_tasks"])
+        flash(_("Next: %(names)s.", names=names), "info")
+    return redirect(url_for("inbox.index"))

@@ -1,0 +1,158 @@
+"""The public site (no account): choose a complaint type, file a report, follow it with the receipt.
+
+The receipt code is the complainant's only key. It is shown once on the page answering the
+filing (never in a URL, never in the session cookie) and is always sent back in a POST body.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from engine.errors import InvalidInput, NotFound, Rejected
+
+from .api.errors import ApiError
+from .api.limits import attempt as count_attempt
+from .forms_render import field_errors, form_fields, initial_values, parse_submission, reason_text
+
+bp = Blueprint("public", __name__)
+
+REJECTIONS = {
+    "anonymity_not_allowed": _l("This type of complaint cannot be filed anonymously: a written complaint needs "
+                                "the complainant's name. Misconduct can be reported anonymously through the "
+                                "internal report channel."),
+}
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def engine():
+    """The engine facade built by the app factory."""
+    return current_app.extensions["complaintflow"]
+
+
+@bp.route("/")
+def index():
+    """The complaint types open to the public."""
+    return render_template("public/index.html", types=engine().list_process_types(public_only=True))
+
+
+def public_type(type_key: str) -> dict:
+    """A type open to the public, else 404 (an internal type is not confirmed to exist)."""
+    try:
+        ptype = engine().get_process_type(type_key)
+    except NotFound:
+        abort(404)
+    if not ptype.get("public"):
+        abort(404)
+    return ptype
+
+
+def uploaded_files(name: str = "attachments") -> list[dict]:
+    """Uploaded files in the engine's shape; empty file inputs are skipped."""
+    return [{"filename": f.filename, "content_type": f.mimetype or "application/octet-stream", "data": f.read()}
+            for f in request.files.getlist(name) if f and f.filename]
+
+
+def anonymity_offered(ptype: dict) -> bool:
+    """An extra "file anonymously" box, unless the form itself asks the `anonymous` question."""
+    schema = ptype.get("intake_form") or {}
+    allowed = ptype.get("anonymous_allowed") or schema.get("x-anonymous-allowed")
+    return bool(allowed) and "anonymous" not in (schema.get("properties") or {})
+
+
+def render_report_form(ptype: dict, values: MultiDict, errors=None, general=None, status: int = 200):
+    """The intake form, with what the person typed and, after a refusal, the reasons per field."""
+    schema = ptype.get("intake_form") or {}
+    page = render_template("public/report.html", ptype=ptype, fields=form_fields(schema), values=values,
+                           errors=errors or {}, general=general or [], attachments=schema.get("x-attachments"),
+                           offer_anonymous=anonymity_offered(ptype))
+    return page, status, NO_STORE
+
+
+@bp.route("/report/<type_key>", methods=("GET", "POST"))
+def report(type_key: str):
+    """Show the type's intake form; on POST file the case and show the number and receipt once."""
+    ptype = public_type(type_key)
+    if request.method == "GET":
+        return render_report_form(ptype, initial_values(ptype.get("intake_form")))
+    schema = ptype.get("intake_form") or {}
+    data = parse_submission(schema, request.form)
+    anonymous = request.form.get("anonymous", "").lower() in ("on", "true", "1", "yes")
+    try:
+        filed = engine().file_case(None, type_key, data, uploaded_files(), anonymous=anonymous)
+    except InvalidInput as error:
+        errors, general = field_errors(error.details, form_fields(schema), ("attachments", "anonymous"), schema)
+        if not errors and not general:
+            general = [reason_text(error.message)]
+        return render_report_form(ptype, request.form, errors, general, status=400)
+    except Rejected as error:
+        errors, _general = field_errors(error.details, form_fields(schema), extra=("anonymous",))
+        message = REJECTIONS.get(error.code) or error.message
+        return render_report_form(ptype, request.form, errors, [str(message)], status=422)
+    return render_template("public/filed.html", ptype=ptype, filed=filed), 200, NO_STORE
+
+
+def render_track(receipt: str = "", case: dict | None = None, status: int = 200, **notes):
+    """The tracking page: the receipt form, or the case as its complainant may see it.
+
+    notes: `error` (receipt not found), `message_error` and `message_body` (a refused message),
+    `sent` (a message went through)."""
+    page = render_template("public/track.html", receipt=receipt, case=case, **notes)
+    return page, status, NO_STORE
+
+
+def too_many_attempts() -> bool:
+    """Receipt look-ups share the API's per-client limit, so guessing is slow on either road."""
+    try:
+        count_attempt("receipt")
+    except ApiError:
+        return True
+    return False
+
+
+def throttled_page(receipt: str):
+    """Too many receipt look-ups from this client in the last minute."""
+    return render_track(receipt, error=_("Too many attempts. Please wait a minute and try again."), status=429)
+
+
+def not_found_page(receipt: str):
+    """A wrong receipt and a missing case read the same."""
+    return render_track(receipt, error=_("No case was found for this receipt code."), status=404)
+
+
+@bp.route("/track", methods=("GET", "POST"))
+def track():
+    """Ask for the receipt; on POST show the case it opens."""
+    if request.method == "GET":
+        return render_track()
+    receipt = request.form.get("receipt", "").strip()
+    if too_many_attempts():
+        return throttled_page(receipt)
+    try:
+        case = engine().public_case(receipt)
+    except NotFound:
+        return not_found_page(receipt)
+    return render_track(receipt, case)
+
+
+@bp.route("/track/message", methods=("POST",))
+def track_message():
+    """The complainant writes to the organisation (or answers a request) about their case."""
+    receipt = request.form.get("receipt", "").strip()
+    body = request.form.get("body", "").strip()
+    if too_many_attempts():
+        return throttled_page(receipt)
+    try:
+        if not body:
+            return render_track(receipt, engine().public_case(receipt), status=400,
+                                message_error=_("Please write your message."))
+        engine().post_public_message(receipt, body, uploaded_files())
+        case = engine().public_case(receipt)
+    except NotFound:
+        return not_found_page(receipt)
+    except InvalidInput as error:
+        _fields, general = field_errors(error.details, [])
+        return render_track(receipt, engine().public_case(receipt), status=400, message_body=body,
+                            message_error="; ".join(general) or reason_text(error.message))
+    return render_track(receipt, case, sent=True)
