@@ -14,7 +14,7 @@ from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
-from .forms import personal_fields, validate_form
+from .forms import personal_fields, unstorable_text, validate_form
 from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
 from .steps import CaseStep
 from .tasks import describe_task
@@ -202,6 +202,8 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
 
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput("the message is empty", {"body": "this field is required"})
+    if unstorable_text(body):
+        raise InvalidInput("the message cannot be stored", {"body": unstorable_text(body)})
     if len(body) > 10000:
         raise InvalidInput("the message is too long", {"body": "at most 10000 characters"})
     case = find_by_receipt(ctx, session, receipt)

@@ -74,6 +74,11 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
             continue
         lower = name.lower()
         try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(name, "files must be UTF-8 encoded"))
+            continue
+        try:
             if lower.endswith(".bpmn") or lower.endswith(".bpmn20.xml"):
                 bpmn_trees[name] = safe_xml(content, name)
             elif lower.endswith(".dmn"):

@@ -47,7 +47,8 @@ def validate_form(schema: dict | None, data) -> dict:
     if not schema:
         return {}
     accepted = {k: v for k, v in data.items() if k in declared_fields(schema)}
-    details: dict[str, str] = {}
+    details: dict[str, str] = {name: reason for name, value in accepted.items()
+                               for reason in [unstorable_text(value)] if reason}
     validator = Draft202012Validator(schema, format_checker=_FORMATS)
     for error in sorted(validator.iter_errors(accepted), key=lambda e: [str(p) for p in e.path]):
         for field, reason in _explain(error):
@@ -55,6 +56,22 @@ def validate_form(schema: dict | None, data) -> dict:
     if details:
         raise InvalidInput("some fields are missing or invalid", details)
     return accepted
+
+
+def unstorable_text(value) -> str | None:
+    """Text no database keeps faithfully: NUL characters (PostgreSQL refuses them) and lone surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "must not contain NUL characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "must be valid Unicode text"
+    elif isinstance(value, dict):
+        return next((r for v in value.values() for r in [unstorable_text(v)] if r), None)
+    elif isinstance(value, list):
+        return next((r for v in value for r in [unstorable_text(v)] if r), None)
+    return None
 
 
 def _explain(error) -> list[tuple[str, str]]:

@@ -46,6 +46,9 @@ class CaseLookups(Protocol):
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """End of the `days`-th calendar day after `start`'s date, rolled forward off holidays."""
 
+    def add_months(self, start: datetime, months: int) -> datetime:
+        """End of the same day `months` months later (clamped to month end), rolled off holidays."""
+
     def working_days_before(self, due: datetime, days: int) -> datetime:
         """The moment exactly `days` working days remain before `due` (00:00 local of the first of
         those days): a "one working day before" reminder fires at the start of the last working day."""

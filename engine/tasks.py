@@ -134,8 +134,9 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
     step.restore()
     task.completed_at, task.completed_by = now, actor.username
     step.audit("task_completed", {"task": task.id, "data": accepted}, task.element_id)
+    completed_by = {f"{task.element_id}_completed_by": actor.username}  # e.g. two different investigators
     try:
-        step.complete(task.spiff_id, accepted)
+        step.complete(task.spiff_id, {**accepted, **completed_by})
     except LookupError:
         raise Conflict("this task is no longer open") from None
     step.finish()

@@ -5,10 +5,14 @@ import logging
 
 import pytest
 
+from tests.factories import intake_data
 from tests.test_api_support import API, assert_error, h  # noqa: F401  (h is a fixture)
 
 
-@pytest.mark.parametrize("raw", [b"{", b"nul", b'{"type": NaN}', b'{"data": {"n": 1e400}}', b"\xff\xfe{}", b"", b"[" * 100000])
+MALFORMED = [b"{", b"nul", b'{"type": NaN}', b'{"data": {"n": 1e400}}', b"\xff\xfe{}", b"", b"[" * 100000]
+
+
+@pytest.mark.parametrize("raw", MALFORMED)
 def test_malformed_json_is_400(client, h, raw):
     resp = client.post(f"{API}/cases", data=raw, content_type="application/json", headers=h("intake1"))
     assert_error(resp, 400, "body")
@@ -21,6 +25,22 @@ def test_a_body_that_is_not_an_object_is_400(client, h, body):
     resp = client.post(f"{API}/cases", data=json.dumps(body), content_type="application/json",
                        headers=h("intake1"))
     assert_error(resp, 400, "body")
+
+
+def test_text_the_database_cannot_store_is_400(client, h, make_case):
+    from tests.test_api_support import open_task
+
+    case = make_case("complaint", by="intake1")
+    task = open_task(client, h("intake1"), case["id"], "review")
+    client.post(f"{API}/tasks/{task['id']}/claim", headers=h("intake1"))
+    for raw, field in (('{"data": {"decision": "reject", "reason": "\\udfff"}}', "data.reason"),
+                       ('{"data": {"reason": "a\\u0000b"}}', "data.reason"),
+                       ('{"data": ' + "[" * 40 + "]" * 40 + "}", "data")):
+        resp = client.post(f"{API}/tasks/{task['id']}/complete", data=raw, content_type="application/json",
+                           headers=h("intake1"))
+        body = assert_error(resp, 400)
+        assert any(k.startswith(field) for k in body["details"]), body
+    assert open_task(client, h("intake1"), case["id"], "review")["assignee"] == "intake1"
 
 
 def test_wrong_types_name_each_field(client, h):
@@ -117,3 +137,31 @@ def test_json_answers_are_utf8_not_escaped(client, h, make_case):
     resp = client.get(f"{API}/cases/{case['id']}", headers=h("intake1"))
     assert resp.headers["Content-Type"].startswith("application/json")
     assert "卷烟包装破损" in resp.get_data(as_text=True)
+
+
+NASTY_BODIES = [
+    {"json": {"type": {"a": 1}, "data": {"subject": ["x"] * 3}, "attachments": [{"filename": 1, "data_base64": 2}]}},
+    {"json": {"data": {"decision": None}}}, {"json": {"body": None, "attachments": {}}},
+    {"json": {"type": "complaint", "data": {"category": "quality" * 5000}}},
+    {"data": {"payload": "[]"}, "content_type": "multipart/form-data"},
+    {"data": {"payload": '{"type": "complaint", "data": 1}'}, "content_type": "multipart/form-data"},
+    {"data": b"--x\r\nbroken", "content_type": "multipart/form-data; boundary=x"},
+    {"data": b"\x00\x01", "content_type": "application/octet-stream"},
+    {"data": b'{"a": "\\ud800"}', "content_type": "application/json"},
+]
+
+
+@pytest.mark.parametrize("body", NASTY_BODIES)
+def test_no_post_endpoint_answers_500_to_bad_input(app, client, h, body):
+    report = {"type": "complaint", "data": intake_data("complaint")}
+    filed = client.post(f"{API}/public/reports", json=report).get_json()
+    headers = h("admin1")
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API) or "POST" not in rule.methods:
+            continue
+        url = (rule.rule.replace("<int(max=2147483647):task_id>", "1")
+               .replace("<receipt>", filed["receipt"]))
+        resp = client.post(url, headers=headers, **body)
+        assert resp.status_code < 500, (url, body, resp.get_data(as_text=True)[:300])
+        if resp.status_code >= 400:
+            assert_error(resp, resp.status_code)

@@ -71,6 +71,18 @@ def test_rejected_complaint_ends_rejected_and_the_complainant_reads_the_reply(cl
     assert any("不属于本单位受理范围" in m["body"] for m in public["messages"])
 
 
+def test_transferred_complaint_ends_transferred(client, h):
+    case_id = file_case(client, h("intake1"))["id"]
+    review = open_task(client, h("intake1"), case_id, "review")
+    client.post(f"{API}/tasks/{review['id']}/claim", headers=h("intake1"))
+    missing = client.post(f"{API}/tasks/{review['id']}/complete", headers=h("intake1"),
+                          json={"data": {"decision": "transfer", "reason": "属于供电公司职责", "complex": False}})
+    assert missing.status_code == 400 and "transfer_to" in missing.get_json()["details"]
+    step = work(client, h, case_id, "review", "intake1", decision="transfer", reason="属于供电公司职责",
+                complex=False, transfer_to="市供电公司客户服务中心")
+    assert step["case_status"] == "transferred" and step["next_tasks"] == []
+
+
 def test_tender_complaint_not_accepted_ends_rejected(client, h):
     resp = file_public(client, "tender_complaint")
     assert resp.status_code == 201, resp.get_json()
@@ -89,10 +101,14 @@ def test_internal_report_out_of_scope_ends(client, h):
     assert resp.status_code == 201, resp.get_json()
     number = resp.get_json()["number"]
     case_id = case_of_receipt(client, h("integ1"), number)["id"]
-    step = work(client, h, case_id, "triage", "integ1", decision="out_of_scope", reason="属于劳动争议，请通过劳动仲裁解决。")
-    assert step["next_tasks"] == []
-    assert step["case_status"] in ("closed", "sealed")
-    assert status_of(client, h("integ1"), case_id) == step["case_status"]
+    step = work(client, h, case_id, "triage", "integ1", decision="out_of_scope",
+                reason="属于劳动争议，请通过劳动仲裁解决。")
+    assert step["next_tasks"] == [] and step["case_status"] == "closed"
+    assert status_of(client, h("integ1"), case_id) == "closed"
+    path = client.get(f"{API}/cases/{case_id}/path", headers=h("integ1")).get_json()
+    assert "end_closed_out_of_scope" in path["completed"] and path["active"] == []
+    public = client.get(f"{API}/public/reports/{resp.get_json()['receipt']}").get_json()
+    assert public["status"] == "closed" and public["messages"]  # the reporter is told
 
 
 def test_anonymous_report_with_too_little_is_stored_pending(client, h):

@@ -78,8 +78,11 @@ def test_anonymous_internal_report_is_accepted(client, h):
 
 
 def test_a_late_tender_complaint_is_accepted_and_flagged(client, h):
-    resp = file_public(client, "tender_complaint", known_date="2026-09-01")
-    assert resp.status_code == 201, resp.get_json()
+    resp = file_public(client, "tender_complaint", known_date="2026-09-01", objection_reply_date="2026-09-04")
+    assert resp.status_code == 201, resp.get_json()  # not refused at the door: the clerk decides
+    number = resp.get_json()["number"]
+    case = client.get(f"{API}/cases?q={number}", headers=h("clerk1")).get_json()["items"][0]
+    assert "late" in get_case(client, h("clerk1"), case["id"])["data"]["flags"]
 
 
 def test_bad_base64_is_400(client):

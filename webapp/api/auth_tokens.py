@@ -16,6 +16,7 @@ from .respond import NO_STORE, reply
 
 
 def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, else None (any other scheme too)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

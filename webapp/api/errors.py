@@ -41,6 +41,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def to_dict(self) -> dict:
+        """The response body."""
         return {"error": self.code, "message": self.message, "details": self.details}
 
 
@@ -50,19 +51,23 @@ def bad_input(details: dict, message: str = "some fields are missing or invalid"
 
 
 def unauthorized(message: str = "a valid bearer token is required") -> ApiError:
+    """401 with the WWW-Authenticate challenge clients expect."""
     return ApiError(401, message, headers={"WWW-Authenticate": 'Bearer realm="complaintflow"'})
 
 
 def error_body(status: int, message: str | None = None, code: str | None = None, details=None) -> dict:
+    """The error object for a bare HTTP status."""
     default_code, default_message = HTTP_CODES.get(status, ("error", "The request failed."))
     return {"error": code or default_code, "message": message or default_message, "details": details}
 
 
 def handle_api_error(error: ApiError):
+    """A refusal of the API layer, as decided."""
     return reply(error.to_dict(), error.status, error.headers)
 
 
 def handle_engine_error(error: EngineError):
+    """An engine refusal: its own status, code, message and details."""
     return reply(error.to_dict(), error.status)
 
 

@@ -41,6 +41,7 @@ class Limiter:
             return 0.0 if len(hits) < limit else max(1.0, hits[0] + window - now)
 
     def hit(self, bucket: str, client: str, window: float) -> None:
+        """Count one attempt now (forgetting idle clients when the table grows large)."""
         with self.lock:
             now = self.clock()
             if len(self.hits) > MAX_KEYS:
@@ -49,16 +50,19 @@ class Limiter:
 
 
 def _limiter() -> Limiter:
+    """The app's one limiter, made on first use."""
     return current_app.extensions.setdefault("complaintflow_api_limiter", Limiter())
 
 
 def _rule(bucket: str) -> tuple[int, float]:
+    """(attempts, window seconds) for a bucket; `API_<BUCKET>_RATE_LIMIT` overrides."""
     limit, window = DEFAULTS[bucket]
     configured = current_app.config.get(f"API_{bucket.upper()}_RATE_LIMIT")  # e.g. (5, 60)
     return tuple(configured) if configured else (limit, window)
 
 
 def enabled() -> bool:
+    """Off when `RATELIMIT_ENABLED` is False (tests)."""
     return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
 

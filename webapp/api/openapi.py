@@ -29,6 +29,7 @@ def _json(schema: dict) -> dict:
 
 
 def ok(description: str, schema: dict | None = None) -> dict:
+    """A success response, with a JSON body when `schema` is given."""
     answer = {"description": description}
     if schema is not None:
         answer["content"] = _json(schema)
@@ -52,11 +53,13 @@ def op(summary: str, tag: str, responses: dict, *, errors=(), auth: bool = True,
 
 
 def path_param(name: str, description: str, schema: dict | None = None) -> dict:
+    """A required path parameter (an id unless `schema` says otherwise)."""
     return {"name": name, "in": "path", "required": True, "description": description,
             "schema": schema or {"type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1}}
 
 
 def query(name: str, description: str, schema: dict) -> dict:
+    """An optional query parameter."""
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
@@ -68,6 +71,7 @@ JSON_OR_MULTIPART = {**_json(ref("CaseInput")),
 
 
 def paths() -> dict:
+    """Every endpoint of the blueprint, by path and method."""
     return {
         "/auth/token": {"post": op(
             "Exchange a username and password for a bearer token", "auth",

@@ -11,16 +11,19 @@ ANY_OBJECT = {"type": "object", "additionalProperties": True}
 
 
 def ref(name: str) -> dict:
+    """A reference to a component schema."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def obj(properties: dict, required=None, **extra) -> dict:
+    """An object schema; every property is required unless `required` lists fewer."""
     schema = {"type": "object", "properties": properties, **extra}
     schema["required"] = list(required if required is not None else properties)
     return schema
 
 
 def array(items: dict) -> dict:
+    """An array schema."""
     return {"type": "array", "items": items}
 
 

@@ -16,6 +16,7 @@ from .errors import ApiError, bad_input
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
+MAX_DEPTH = 32
 
 
 def _reject_constant(name: str):
@@ -33,16 +34,47 @@ def parse_json_text(raw: bytes | str, field: str = "body"):
     """Decode JSON strictly (UTF-8, no NaN/Infinity); 400 naming `field` otherwise."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         raise bad_input({field: "must be UTF-8 encoded JSON"}, "the request body is not valid JSON") from None
     except RecursionError:
         raise bad_input({field: "nested too deeply"}, "the request body is not valid JSON") from None
     except ValueError as exc:
         raise bad_input({field: f"not valid JSON: {exc}"}, "the request body is not valid JSON") from None
+    found: dict[str, str] = {}
+    _bad_text(value, "" if field == "body" else field, found)
+    if found:
+        raise bad_input({k.encode("utf-8", "replace").decode(): v for k, v in found.items()},
+                        "some text cannot be stored")
+    return value
+
+
+def _bad_text(value, path: str, found: dict, depth: int = 0) -> None:
+    """Strings the database cannot store (lone surrogates, NUL characters) and absurd nesting."""
+    if len(found) >= 10:
+        return
+    if depth > MAX_DEPTH:
+        found[path] = f"nested more than {MAX_DEPTH} levels deep"
+    elif isinstance(value, str):
+        if "\x00" in value:
+            found[path] = "must not contain NUL characters"
+        else:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                found[path] = "must be valid Unicode text"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            _bad_text(key, where, found, depth + 1)
+            _bad_text(item, where, found, depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _bad_text(item, f"{path}.{i}" if path else str(i), found, depth + 1)
 
 
 def json_object(value, field: str = "body") -> dict:
+    """The value if it is a JSON object, else 400 naming `field`."""
     if not isinstance(value, dict):
         raise bad_input({field: "expected a JSON object"}, "the request body must be a JSON object")
     return value
@@ -60,6 +92,7 @@ def json_body() -> dict:
 
 
 def is_multipart() -> bool:
+    """Whether the request is multipart/form-data (file uploads)."""
     return request.mimetype == "multipart/form-data"
 
 
@@ -127,6 +160,7 @@ class Fields:
         self.details: dict[str, str] = {}
 
     def string(self, name: str, required: bool = True, max_length: int = 10000) -> str | None:
+        """A string field (required: present and not blank)."""
         value = self.source.get(name)
         if value is None or (isinstance(value, str) and not value.strip() and required):
             if required:
@@ -138,9 +172,13 @@ class Fields:
         if len(value) > max_length:
             self.details[name] = f"at most {max_length} characters"
             return None
+        if "\x00" in value:
+            self.details[name] = "must not contain NUL characters"
+            return None
         return value
 
     def object(self, name: str, required: bool = False, default=None) -> dict | None:
+        """An object field (the form data of a case or task)."""
         value = self.source.get(name)
         if value is None:
             if required:
@@ -152,6 +190,7 @@ class Fields:
         return value
 
     def boolean(self, name: str, default: bool = False) -> bool:
+        """A boolean field; multipart text such as "true" or "0" counts too."""
         value = self.source.get(name)
         if value is None:
             return default
@@ -163,6 +202,7 @@ class Fields:
         return default
 
     def attachments(self, name: str = "attachments") -> list[dict]:
+        """Base64 attachments decoded for the engine; problems per item."""
         try:
             return decode_attachments(self.source.get(name), name)
         except ApiError as error:
@@ -170,6 +210,7 @@ class Fields:
             return []
 
     def check(self) -> None:
+        """Raise one 400 listing every problem found so far."""
         if self.details:
             raise bad_input(self.details)
 
@@ -191,6 +232,7 @@ def query_int(name: str, default: int, low: int, high: int | None = None, detail
 
 
 def query_flag(name: str, details: dict) -> bool:
+    """A 1/0 (true/false) query flag; anything else goes into `details`."""
     raw = request.args.get(name, "").strip().lower()
     if raw in TRUE_WORDS + FALSE_WORDS:
         return raw in TRUE_WORDS
@@ -199,6 +241,7 @@ def query_flag(name: str, details: dict) -> bool:
 
 
 def query_choice(name: str, choices, details: dict, default: str | None = None) -> str | None:
+    """A query parameter from a fixed list; anything else goes into `details`."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default

@@ -37,6 +37,7 @@ def file_report():
 
 
 def _checked_receipt(receipt: str) -> str:
+    """Count the look-up against the client's limit; an absurd receipt is simply not found."""
     limits.attempt("receipt")
     if len(receipt) > MAX_RECEIPT:
         raise ApiError(404, "no case with this receipt")
