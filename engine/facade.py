@@ -33,9 +33,11 @@ from .actors import Actor
 from .context import EngineContext
 from .demo import DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .facade_clocks import ClockOperations
+from .facade_confidential import ConfidentialityOperations
 
 
-class ComplaintEngine:
+class ComplaintEngine(ClockOperations, ConfidentialityOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):

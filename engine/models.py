@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from datetime import date
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +107,9 @@ class Case(Base):
     filed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     deadlines: Mapped[dict] = mapped_column(JSON, default=dict)
     next_due: Mapped[datetime | None] = mapped_column(Stamp, nullable=True, index=True)
+    provisional_deadlines: Mapped[list] = mapped_column(JSON, default=list)
+    paused_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    personal_erased_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     receipt_lookup: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     receipt_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     failure: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -229,6 +234,7 @@ class Notification(Base):
 
     __tablename__ = "notification"
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), default="notice")
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     username: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     group_name: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
@@ -249,3 +255,69 @@ class OutboxMail(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Stamp)
     sent_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CalendarDay(Base):
+    """An admin's or an imported schedule's word on one day: a holiday or an adjusted working day."""
+
+    __tablename__ = "calendar_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(20), default="admin")
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class CalendarYear(Base):
+    """A year whose official schedule (State Council notice) has been imported."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    imported_at: Mapped[datetime] = mapped_column(Stamp)
+    imported_by: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CasePause(Base):
+    """A stopped case clock (waiting for the complainant's correction, expert review): paused
+    time does not count toward any deadline of the case."""
+
+    __tablename__ = "case_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30), default="other")
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(Stamp)
+    started_by: Mapped[str] = mapped_column(String(80))
+    ended_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class ExtensionRequest(Base):
+    """A request to extend a case's deadline, decided by a supervisor within the type's cap."""
+
+    __tablename__ = "extension_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
+    deadline: Mapped[str] = mapped_column(String(80))
+    working_days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(Stamp)
+    decided_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    approved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class TypeSetting(Base):
+    """Per complaint type settings that outlive definition versions (retention of personal data)."""
+
+    __tablename__ = "type_setting"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)

@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import api, auth, cases, cli, error_pages, i18n, inbox, public
+    from . import api, auth, calendar_admin, cases, cli, conflicts, error_pages, i18n, inbox, notifications, public
 
     i18n.init_app(app)
     error_pages.init_app(app)
@@ -55,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(calendar_admin.bp)
+    app.register_blueprint(conflicts.bp)
     cli.init_app(app)
     return app
 

@@ -107,6 +107,9 @@ PUBLIC_NAV = (("public.index", _l("File a complaint")), ("public.track", _l("Fol
 STAFF_NAV = (
     ("inbox.index", _l("Inbox"), ()),
     ("cases.index", _l("Cases"), ()),
+    ("notifications.index", _l("Notifications"), ()),
+    ("conflicts.index", _l("Conflicts of interest"), ()),
+    ("calendar_admin.index", _l("Working calendar"), ("admin",)),
     ("modeler.index", _l("Process models"), ("admin", "process_owner")),
     ("audit.index", _l("Audit"), ("auditor",)),
     ("reports.index", _l("Reports"), ("admin", "auditor", "process_owner")),

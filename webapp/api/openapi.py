@@ -158,7 +158,11 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
+    from . import clocks, confidentiality
+
     all_paths = paths()
+    for module in (clocks, confidentiality):
+        all_paths.update(module.openapi_paths())
     for path, methods in all_paths.items():
         for method, operation in methods.items():
             operation["operationId"] = method + path.replace("/", "_").replace("{", "").replace("}", "").replace(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:21:53.759814
+Create Date: 2026-11-23
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,6 +31,22 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_case_id'), ['case_id'], unique=False)
 
+    op.create_table('calendar_day',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('working', sa.Boolean(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('updated_by', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
+    op.create_table('calendar_year',
+    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('imported_by', sa.String(length=80), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('year')
+    )
     op.create_table('counter',
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
@@ -39,6 +55,7 @@ def upgrade() -> None:
     )
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=80), nullable=True),
     sa.Column('group_name', sa.String(length=80), nullable=True),
@@ -61,6 +78,8 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('outbox_mail', schema=None) as batch_op:
@@ -88,6 +107,13 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('label', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('name')
+    )
+    op.create_table('type_setting',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('retention_days', sa.Integer(), nullable=True),
+    sa.Column('updated_by', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('key')
     )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -129,6 +155,9 @@ def upgrade() -> None:
     sa.Column('filed_by', sa.String(length=80), nullable=True),
     sa.Column('deadlines', sa.JSON(), nullable=False),
     sa.Column('next_due', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provisional_deadlines', sa.JSON(), nullable=False),
+    sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('personal_erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('receipt_lookup', sa.String(length=32), nullable=True),
     sa.Column('receipt_hash', sa.String(length=200), nullable=True),
     sa.Column('failure', sa.Text(), nullable=True),
@@ -201,6 +230,21 @@ def upgrade() -> None:
     with op.batch_alter_table('case_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_message_case_id'), ['case_id'], unique=False)
 
+    op.create_table('case_pause',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_by', sa.String(length=80), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_by', sa.String(length=80), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('case_pause', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_pause_case_id'), ['case_id'], unique=False)
+
     op.create_table('case_viewer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -213,6 +257,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_viewer_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_viewer_group_name'), ['group_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_viewer_username'), ['username'], unique=False)
+
+    op.create_table('extension_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('deadline', sa.String(length=80), nullable=False),
+    sa.Column('working_days', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('requested_by', sa.String(length=80), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=80), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('approved', sa.Boolean(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('extension_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_extension_request_case_id'), ['case_id'], unique=False)
 
     op.create_table('human_task',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -292,12 +354,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_human_task_case_id'))
 
     op.drop_table('human_task')
+    with op.batch_alter_table('extension_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_extension_request_case_id'))
+
+    op.drop_table('extension_request')
     with op.batch_alter_table('case_viewer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_viewer_username'))
         batch_op.drop_index(batch_op.f('ix_case_viewer_group_name'))
         batch_op.drop_index(batch_op.f('ix_case_viewer_case_id'))
 
     op.drop_table('case_viewer')
+    with op.batch_alter_table('case_pause', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_pause_case_id'))
+
+    op.drop_table('case_pause')
     with op.batch_alter_table('case_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_message_case_id'))
 
@@ -324,6 +394,7 @@ def downgrade() -> None:
     op.drop_table('complaint_case')
     op.drop_table('api_token')
     op.drop_table('user_account')
+    op.drop_table('type_setting')
     op.drop_table('staff_group')
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_definition_key'))
@@ -340,6 +411,8 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     op.drop_table('counter')
+    op.drop_table('calendar_year')
+    op.drop_table('calendar_day')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_case_id'))
 
