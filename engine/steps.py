@@ -25,6 +25,7 @@ from .handler_api import HandlerContext
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, Notification, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
+from .routing import route_to_eligible
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
 CASE_FIELDS = ("number", "confidential", "department", "category", "first_responsible")
@@ -220,6 +221,7 @@ class CaseStep:
                        due_at=self._due_for(human, data), created_at=self.now)
             session.add(row)
             session.flush()
+            route_to_eligible(session, case, row, summary)
             self.audit("task_created", {"task": row.id, "group": row.candidate_group,
                                         "assignee": row.assignee}, human.element_id)
         session.flush()

@@ -125,6 +125,11 @@ def demo() -> None:
     click.echo(f"{load_demo_cases(engine)} demo case(s) created")
 
 
+from .cli_confidential import register as _register_confidential  # noqa: E402
+
+_register_confidential(cli)
+
+
 def init_app(app: Flask) -> None:
     for command in cli.commands.values():
         app.cli.add_command(command)
