@@ -42,6 +42,21 @@ def load_visible_case(session: Session, actor: Actor, case_id: int, for_update: 
     return case
 
 
+def excluded_users(session: Session, case_id: int) -> set[str]:
+    """Everyone recused from this case (by a handler, a declared conflict or their own word)."""
+    return set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
+
+
+def is_committee(actor: Actor) -> bool:
+    """The committee decides on internal reports: a member of its group, or holder of the role."""
+    return "committee" in actor.groups or actor.has_role("committee")
+
+
+def may_open_sealed(actor: Actor) -> bool:
+    """A sealed report (封存) is opened only by auditors and the committee, each time with a reason."""
+    return actor.has_role("auditor") or is_committee(actor)
+
+
 def is_excluded(session: Session, case_id: int, username: str) -> bool:
     return session.scalars(select(CaseExclusion.id).where(
         CaseExclusion.case_id == case_id, CaseExclusion.username == username)).first() is not None

@@ -1,7 +1,10 @@
 """The audit log: append-only, hash-chained, verifiable.
 
 Each event stores the SHA-256 of the previous event and of its own canonical content, so
-editing or deleting any row breaks the chain at that row. Appends take the chain head row's
+editing or deleting any row breaks the chain at that row. The content hashed is the detail's own
+SHA-256 (`detail_hash`), not the detail text: retention may then erase personal values from a
+detail (`redact`, marking the row) and the chain still verifies; a redacted row is accepted only
+when a later, chained `personal_data_erased` event names it. Appends take the chain head row's
 lock (`counter` 'audit_head'), so concurrent transactions on PostgreSQL never fork the chain.
 """
 from __future__ import annotations
@@ -17,6 +20,7 @@ from .clock import aware, to_iso
 from .models import AuditEvent, Counter
 
 GENESIS = "0" * 64
+ERASURE = "personal_data_erased"
 HEAD = "audit_head"
 
 
@@ -26,6 +30,10 @@ def _digest(prev_hash: str, seq: int, case_id: int | None, at: datetime, actor: 
     body = json.dumps([prev_hash, seq, case_id, at_utc, actor, kind, element_id, detail],
                       ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def record(session: Session, *, at: datetime, actor: str, kind: str, case_id: int | None = None,
@@ -38,9 +46,10 @@ def record(session: Session, *, at: datetime, actor: str, kind: str, case_id: in
         session.flush()
     seq = head.value + 1
     text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
-    digest = _digest(head.text, seq, case_id, at, actor, kind, element_id, text)
+    detail_hash = _text_hash(text)
+    digest = _digest(head.text, seq, case_id, at, actor, kind, element_id, detail_hash)
     event = AuditEvent(seq=seq, case_id=case_id, at=at, actor=actor, kind=kind, element_id=element_id,
-                       detail=text, prev_hash=head.text, hash=digest)
+                       detail=text, detail_hash=detail_hash, prev_hash=head.text, hash=digest)
     head.value, head.text = seq, digest
     session.add(event)
     session.flush()
@@ -50,20 +59,62 @@ def record(session: Session, *, at: datetime, actor: str, kind: str, case_id: in
 def verify(session: Session) -> dict:
     """Walk the chain: {"ok", "events", "first_bad_seq"}."""
     prev, expected_seq, count = GENESIS, 1, 0
+    redacted, vouched = [], set()
     for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
         count += 1
         good = (ev.seq == expected_seq and ev.prev_hash == prev and
-                ev.hash == _digest(prev, ev.seq, ev.case_id, ev.at, ev.actor, ev.kind, ev.element_id, ev.detail))
+                ev.hash == _digest(prev, ev.seq, ev.case_id, ev.at, ev.actor, ev.kind, ev.element_id, ev.detail_hash)
+                and (ev.redacted_at is not None or _text_hash(ev.detail) == ev.detail_hash))
         if not good:
             return {"ok": False, "events": count, "first_bad_seq": ev.seq}
+        if ev.redacted_at is not None:
+            redacted.append(ev.seq)
+        if ev.kind == ERASURE:
+            vouched.update(json.loads(ev.detail).get("redacted_events") or [])
         prev, expected_seq = ev.hash, ev.seq + 1
+    unvouched = [seq for seq in redacted if seq not in vouched]
+    if unvouched:
+        return {"ok": False, "events": count, "first_bad_seq": unvouched[0]}
     head = session.get(Counter, HEAD)
     if head is not None and (head.value != expected_seq - 1 or head.text != prev):
         return {"ok": False, "events": count, "first_bad_seq": expected_seq}
     return {"ok": True, "events": count, "first_bad_seq": None}
 
 
-def case_events(session: Session, case_id: int) -> list[dict]:
+MASK = "●●●"
+
+
+def masked(value, secrets: list[str]):
+    """`value` with every occurrence of the secret texts replaced by the mask (the stored event,
+    and so its hash, is untouched: masking is a matter of what is shown)."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: masked(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v, secrets) for v in value]
+    return value
+
+
+def redact(session: Session, case_id: int, secrets: list[str], replacement: str, now: datetime) -> list[int]:
+    """Erase these texts from the case's event details (retention); returns the seqs changed, which
+    the caller must name in its `personal_data_erased` event for the chain to verify."""
+    changed = []
+    for ev in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)):
+        text = ev.detail
+        for secret in secrets:
+            text = text.replace(json.dumps(secret, ensure_ascii=False)[1:-1], replacement)
+        if text != ev.detail:
+            ev.detail, ev.redacted_at = text, now
+            changed.append(ev.seq)
+    return changed
+
+
+def case_events(session: Session, case_id: int, secrets: list[str] | tuple[str, ...] = ()) -> list[dict]:
+    """The case's events in order; with `secrets`, those texts are masked wherever they appear."""
     rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+    secrets = sorted(secrets, key=len, reverse=True)
     return [{"seq": e.seq, "at": to_iso(aware(e.at)), "actor": e.actor, "kind": e.kind,
-             "element_id": e.element_id, "detail": json.loads(e.detail)} for e in rows]
+             "element_id": e.element_id, "detail": masked(json.loads(e.detail), secrets)} for e in rows]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -127,8 +127,16 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
             "total": total, "page": page, "per_page": per_page}
 
 
-def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int) -> dict:
+def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int, opened: bool = False,
+                omit_identity: bool = False) -> dict:
+    """The case as `actor` may see it. `opened`: reached through a sealed-case opening or an export
+    (which log themselves); `omit_identity`: personal fields left out, not even masked."""
+    from .disclosure import guard_sealed, log_read
+
     case = load_visible_case(session, actor, case_id)
+    guard_sealed(actor, case, opened)
+    if not opened:
+        log_read(session, ctx, actor, case, "case")
     now = ctx.now()
     definition = session.get(ProcessDefinition, case.definition_id)
     detail = summarize(case, definition.name, now)
@@ -138,7 +146,7 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     personal = ctx.cipher.open(case.personal_sealed) if case.personal_sealed else {}
     show = may_see_identity(actor, case)
     for name in names:
-        if name in personal:
+        if name in personal and not omit_identity:
             data[name] = personal[name] if show else MASK
     tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id))
     messages = session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))
@@ -151,13 +159,38 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
                       "body": m.body, "author": m.author} for m in messages],
         "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
                         for f in files],
-        "failure": case.failure, "personal_masked": bool(names) and not show,
+        "failure": case.failure, "personal_masked": bool(names) and (omit_identity or not show),
+        "sealed": case.status == "sealed", "personal_erased": case.personal_erased_at is not None,
     })
+    if case.type_key == "tender_complaint":
+        detail["complainant_history"] = complainant_record(session, actor, case)  # for the clerk's review
     return detail
 
 
-def attachment(session: Session, actor: Actor, case_id: int, attachment_id: int) -> dict:
+def complainant_record(session: Session, actor: Actor, case: Case) -> dict:
+    """The complainant organisation's earlier tender complaints the viewer may see, and how many
+    were found baseless in the last 12 months (财政部94号令 Art. 37: repeat baseless complaints)."""
+    name = str((case.data or {}).get("complainant_name") or "")
+    earlier = session.scalars(select(Case).where(
+        Case.type_key == case.type_key, Case.id != case.id, visible_cases(actor),
+        Case.data["complainant_name"].as_string() == name).order_by(Case.created_at.desc())) if name else []
+    items = [{"id": c.id, "number": c.number, "status": c.status, "outcome": (c.data or {}).get("outcome"),
+              "baseless": bool((c.data or {}).get("baseless")), "project_code": (c.data or {}).get("project_code"),
+              "closed_at": to_iso(aware(c.closed_at))} for c in earlier]
+    year_ago = aware(case.created_at) - timedelta(days=365)
+    recent = [i for i in items
+              if i["baseless"] and i["closed_at"] and datetime.fromisoformat(i["closed_at"]) >= year_ago]
+    flags = list((case.data or {}).get("flags") or [])
+    return {"complainant": name, "cases": items, "baseless_last_12_months": len(recent),
+            "repeat_baseless": "repeat_baseless" in flags}
+
+
+def attachment(ctx: EngineContext, session: Session, actor: Actor, case_id: int, attachment_id: int) -> dict:
+    from .disclosure import guard_sealed, log_read
+
     case = load_visible_case(session, actor, case_id)
+    guard_sealed(actor, case, False)
+    log_read(session, ctx, actor, case, f"attachment {attachment_id}")
     f = session.get(Attachment, attachment_id)
     if f is None or f.case_id != case.id:
         raise NotFound("no such attachment")

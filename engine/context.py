@@ -35,6 +35,8 @@ class EngineContext:
     cipher: FieldCipher
     calendar: WorkingCalendar
     clock: Clock = field(default_factory=SystemClock)
+    # The `calendar` counter the calendar above was built at (-1: not yet read from the table).
+    calendar_stamp: int = -1
 
     @property
     def zone(self) -> ZoneInfo:

@@ -34,4 +34,8 @@ class FieldCipher:
             raise ValueError("personal data cannot be decrypted with the configured keys") from exc
 
     def rotate(self, token: bytes) -> bytes:
-        return self._fernet.rotate(token)
+        """The same values encrypted with the first key (MultiFernet: any listed key decrypts)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise ValueError("personal data cannot be decrypted with the configured keys") from exc

@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, cases, definitions, tasks, timers, users
+from . import audit, cases, definitions, disclosure, tasks, timers, users
 from .actors import Actor
 from .context import EngineContext
 from .demo import DEMO_USERS
@@ -138,15 +138,17 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
             return cases.case_detail(self.ctx, session, actor, case_id)
 
     def case_history(self, actor: Actor, case_id: int) -> dict:
+        """Identity masked on confidential cases; sealed ones open only with a reason; reads logged."""
         with self._tx() as session:
-            case = cases.load_visible_case(session, actor, case_id)
-            return {"number": case.number, "events": audit.case_events(session, case.id)}
+            return disclosure.history(self.ctx, session, actor, case_id)
 
     def case_path(self, actor: Actor, case_id: int) -> dict:
         from .runtime import CaseRun
 
         with self._tx() as session:
             case = cases.load_visible_case(session, actor, case_id)
+            disclosure.guard_sealed(actor, case, False)
+            disclosure.log_read(session, self.ctx, actor, case, "path")
             definition = session.get(cases.ProcessDefinition, case.definition_id)
             run = CaseRun.restore(definition.spec_json, case.workflow_json, lambda *a: "{}")
             return {"completed": sorted({e for _, e, _ in run.completed_elements()}),
@@ -154,7 +156,7 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
 
     def get_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> dict:
         with self._tx() as session:
-            return cases.attachment(session, actor, case_id, attachment_id)
+            return cases.attachment(self.ctx, session, actor, case_id, attachment_id)
 
     # --- tasks -----------------------------------------------------------------------------
     def list_tasks(self, actor: Actor, scope: str = "mine") -> list[dict]:

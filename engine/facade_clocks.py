@@ -1,6 +1,132 @@
 """Facade operations on case clocks: calendar administration, pauses, extensions, notifications."""
 from __future__ import annotations
 
+from datetime import date
+
+from . import calendar_store, notifications, pauses, tasks
+from .actors import Actor
+from .errors import Forbidden, InvalidInput
+from .models import Case
+
+INBOX_FILTERS = ("overdue", "due_soon")
+
 
 class ClockOperations:
     """Mixed into ComplaintEngine; uses `self.ctx` and `self._tx()`."""
+
+    # --- the working calendar (admins) ------------------------------------------------------
+    def _require_admin(self, actor: Actor) -> None:
+        if not actor.has_role("admin"):
+            raise Forbidden("only admins edit the working calendar")
+
+    def calendar_year(self, actor: Actor, year: int) -> dict:
+        """A year's holidays and working weekends, the years that still need their official
+        schedule, and how many open cases carry provisional deadlines."""
+        self._require_admin(actor)
+        if not 2000 <= year <= 2100:
+            raise InvalidInput("year out of range", {"year": "2000 to 2100"})
+        with self._tx() as session:
+            cal = calendar_store.current(self.ctx, session)
+            view = calendar_store.year_view(session, cal, year)
+            today = cal.local_date(self.ctx.now())
+            view["years_needing_import"] = cal.years_needing_import(today)
+            view["provisional_cases"] = sum(1 for (names,) in session.query(Case.provisional_deadlines)
+                                            .filter(Case.status == "open") if names)
+            view["package_covers"] = year in calendar_store.package_years()
+            return view
+
+    def calendar_set_day(self, actor: Actor, day: date, working: bool, name: str = "") -> dict:
+        """An admin's holiday or adjusted working day; provisional deadlines are recounted."""
+        self._require_admin(actor)
+        with self._tx() as session:
+            calendar_store.set_day(session, day, working, name, actor.username, self.ctx.now())
+            self._audit(session, actor, "calendar_day_set", {"day": day.isoformat(), "working": working, "name": name})
+        return {"recounted": pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)}
+
+    def calendar_remove_day(self, actor: Actor, day: date) -> dict:
+        self._require_admin(actor)
+        with self._tx() as session:
+            calendar_store.remove_day(session, day)
+            self._audit(session, actor, "calendar_day_removed", {"day": day.isoformat()})
+        return {"recounted": pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)}
+
+    def calendar_import_year(self, actor: Actor, year: int, schedule: str | None = None) -> dict:
+        """Import a year's official schedule (typed in, or from chinese_calendar when it covers
+        the year), then recount the provisional deadlines of open cases and move their timers."""
+        self._require_admin(actor)
+        if schedule and schedule.strip():
+            entries, source = calendar_store.parse_schedule(schedule, year), "State Council notice (typed in)"
+        else:
+            entries, source = calendar_store.package_schedule(year), calendar_store.PACKAGE_SOURCE
+        with self._tx() as session:
+            count = calendar_store.import_year(session, year, entries, source, actor.username, self.ctx.now())
+            self._audit(session, actor, "calendar_year_imported", {"year": year, "days": count, "source": source})
+        recounted = pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)
+        return {"year": year, "days": count, "recounted": recounted}
+
+    def recount_provisional_deadlines(self, actor: Actor) -> list[str]:
+        self._require_admin(actor)
+        return pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)
+
+    def _audit(self, session, actor: Actor, kind: str, detail: dict) -> None:
+        from . import audit
+
+        audit.record(session, at=self.ctx.now(), actor=actor.username, kind=kind, detail=detail)
+
+    # --- a case's clock ---------------------------------------------------------------------
+    def case_clock(self, actor: Actor, case_id: int) -> dict:
+        with self._tx() as session:
+            return pauses.case_clock(session, actor, case_id, self.ctx.now())
+
+    def pause_clock(self, actor: Actor, case_id: int, kind: str, reason: str) -> dict:
+        with self._tx() as session:
+            return pauses.pause(self.ctx, session, actor, case_id, kind, reason, self.ctx.now())
+
+    def resume_clock(self, actor: Actor, case_id: int) -> dict:
+        with self._tx() as session:
+            return pauses.resume(self.ctx, session, actor, case_id, self.ctx.now())
+
+    def request_extension(self, actor: Actor, case_id: int, working_days: int, reason: str) -> dict:
+        with self._tx() as session:
+            return pauses.request_extension(self.ctx, session, actor, case_id, working_days, reason, self.ctx.now())
+
+    def decide_extension(self, actor: Actor, request_id: int, approved: bool, comment: str = "") -> dict:
+        with self._tx() as session:
+            return pauses.decide_extension(self.ctx, session, actor, request_id, approved, comment, self.ctx.now())
+
+    # --- notifications and the inbox -----------------------------------------------------------
+    def list_notifications(self, actor: Actor, unread_only: bool = False) -> list[dict]:
+        with self._tx() as session:
+            return notifications.list_for(session, actor, unread_only)
+
+    def mark_notification_read(self, actor: Actor, notification_id: int) -> dict:
+        with self._tx() as session:
+            return notifications.mark_read(session, actor, notification_id, self.ctx.now())
+
+    def send_outbox(self, sender) -> dict:
+        """Deliver queued mail through `sender(to, subject, body)` (SMTP, configured by the caller)."""
+        return notifications.send_outbox(self.ctx, sender)
+
+    def inbox(self, actor: Actor, which: str | None = None) -> dict:
+        """The inbox's two lists, most urgent first, optionally only overdue or due-soon tasks;
+        each task says whether its due time rests on a provisional calendar."""
+        with self._tx() as session:
+            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope) for scope in ("mine", "available")}
+            cases = {c.id: c for c in session.query(Case).filter(
+                Case.id.in_({t["case_id"] for items in lists.values() for t in items}))}
+        for items in lists.values():
+            for task in items:
+                case = cases.get(task["case_id"])
+                provisional = {(case.deadlines or {}).get(n) for n in (case.provisional_deadlines or [])} if case else set()
+                task["provisional"] = bool(task.get("due_at")) and _same_instant(task["due_at"], provisional)
+                task["paused"] = bool(case and case.paused_at)
+        if which in INBOX_FILTERS:
+            lists = {k: [t for t in v if t.get(which)] for k, v in lists.items()}
+        return {**lists, "filter": which if which in INBOX_FILTERS else None}
+
+
+def _same_instant(value: str, candidates: set) -> bool:
+    from .retime import parse_instant
+
+    at = parse_instant(value)
+    return any(parse_instant(c) == at for c in candidates if c)

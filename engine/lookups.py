@@ -13,13 +13,23 @@ from .models import Case, Conflict, Counter
 
 
 class DatabaseLookups:
-    """Implements engine.handler_api.CaseLookups inside one step's transaction."""
+    """Implements engine.handler_api.CaseLookups inside one step's transaction.
+
+    Every deadline it computes is remembered with how it was counted (`bases`, keyed by the due
+    instant), so the step can store on the case which deadlines rest on a provisional calendar
+    and how to recount them when the official schedule, a pause or an extension arrives."""
 
     def __init__(self, session: Session, calendar: WorkingCalendar, now: datetime, zone):
         self.session = session
         self.calendar = calendar
         self.now = now
         self.zone = zone
+        self.bases: dict[datetime, dict] = {}
+
+    def _counted(self, start: datetime, amount: int, unit: str) -> datetime:
+        due, provisional = self.calendar.deadline_info(start, amount, unit)
+        self.bases[due] = {"from": to_iso(start), "amount": amount, "unit": unit, "provisional": provisional}
+        return due
 
     def next_number(self, prefix: str) -> str:
         month = self.now.astimezone(self.zone).strftime("%Y%m")
@@ -36,16 +46,20 @@ class DatabaseLookups:
         return f"{name}-{counter.value:04d}"
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        return self.calendar.add_working_days(start, days)
+        return self._counted(start, days, "working_days")
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
-        return self.calendar.add_calendar_days(start, days)
+        return self._counted(start, days, "calendar_days")
 
     def add_months(self, start: datetime, months: int) -> datetime:
-        return self.calendar.add_months(start, months)
+        return self._counted(start, months, "months")
 
     def working_days_before(self, due: datetime, days: int) -> datetime:
-        return self.calendar.working_days_before(due, days)
+        at = self.calendar.working_days_before(due, days)
+        followed = self.bases.get(due, {})
+        self.bases.setdefault(at, {"before": to_iso(due), "days": days,
+                                   "provisional": bool(followed.get("provisional"))})
+        return at
 
     def is_working_day(self, day: date) -> bool:
         return self.calendar.is_working_day(day)

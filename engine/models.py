@@ -33,6 +33,7 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)  # reminders by mail
 
 
 class StaffGroup(Base):
@@ -108,6 +109,9 @@ class Case(Base):
     deadlines: Mapped[dict] = mapped_column(JSON, default=dict)
     next_due: Mapped[datetime | None] = mapped_column(Stamp, nullable=True, index=True)
     provisional_deadlines: Mapped[list] = mapped_column(JSON, default=list)
+    # How each deadline was counted ({name: {"from", "amount", "unit"} or {"follows", "days"}}),
+    # so an imported official calendar, a pause or an extension can recount it.
+    deadline_basis: Mapped[dict] = mapped_column(JSON, default=dict)
     paused_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     personal_erased_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     receipt_lookup: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
@@ -189,6 +193,10 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(80))
     element_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[str] = mapped_column(Text)
+    # The chain covers the detail's SHA-256, so retention can erase personal values from a detail
+    # (marking the row redacted) without breaking the chain.
+    detail_hash: Mapped[str] = mapped_column(String(64))
+    redacted_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

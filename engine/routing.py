@@ -1,11 +1,73 @@
-"""Recusal-aware routing of new inbox rows."""
+"""Recusal-aware routing of inbox rows: a task never waits for someone who may not take it.
+
+Every new inbox row (and every open row of a case when someone is recused later) passes through
+`route_to_eligible`: excluded users are taken off its candidates and its holder's seat; when no
+eligible person is left in its lane it goes up to the case's supervising group (督办 for
+complaints, the head for tenders, the committee for reports) instead of waiting for ever.
+"""
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Case, Task
+from . import audit, users
+from .models import Case, CaseExclusion, Notification, Task
+
+# The group a type's tasks go up to when their lane has nobody eligible left; case data
+# `escalation_group` overrides it for one case.
+ESCALATION_GROUPS = {"complaint": "supervisor", "tender_complaint": "tender_head", "internal_report": "committee"}
+DEFAULT_ESCALATION = "supervisor"
 
 
-def route_to_eligible(session: Session, case: Case, task: Task, summary: dict) -> None:
-    """Called for every new inbox row: escalate a task whose lane has no eligible candidate left.
-    Today it leaves the row as the diagram made it."""
+def escalation_group(case: Case) -> str:
+    """Where this case's tasks go when their own lane is empty."""
+    override = (case.data or {}).get("escalation_group")
+    if isinstance(override, str) and override:
+        return override
+    return ESCALATION_GROUPS.get(case.type_key, DEFAULT_ESCALATION)
+
+
+def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
+    """Who may still take this task: its named candidates, else its group's members, minus the recused."""
+    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
+    pool = list(task.candidates) if task.candidates else (
+        users.group_members(session, task.candidate_group) if task.candidate_group else [])
+    return [u for u in pool if u not in excluded]
+
+
+def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, now: datetime | None = None) -> None:
+    """Called for every new inbox row (and on recusal): drop the recused from the task, and
+    escalate it when its lane has no eligible candidate left."""
+    if task.state != "ready":
+        return
+    now = now or case.updated_at
+    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case.id)))
+    if task.candidates and excluded & set(task.candidates):
+        task.candidates = [u for u in task.candidates if u not in excluded] or None
+        if task.candidates is None:
+            task.candidate_group = task.candidate_group or task.lane  # nobody named is left: the lane again
+    if task.assignee and task.assignee in excluded:
+        audit.record(session, at=now, actor="system", kind="task_unclaimed", case_id=case.id,
+                     element_id=task.element_id, detail={"task": task.id, "reason": "recused"})
+        task.assignee, task.claimed_at = None, None
+    if eligible_candidates(session, case.id, task):
+        return
+    target = escalation_group(case)
+    if target == task.candidate_group and not task.candidates:
+        audit.record(session, at=now, actor="system", kind="no_eligible_candidate", case_id=case.id,
+                     element_id=task.element_id, detail={"task": task.id, "group": task.candidate_group})
+        return
+    from_group = task.candidate_group
+    task.candidate_group, task.candidates, task.assignee = target, None, None
+    session.flush()
+    kind = "task_escalated" if eligible_candidates(session, case.id, task) else "no_eligible_candidate"
+    audit.record(session, at=now, actor="system", kind=kind, case_id=case.id, element_id=task.element_id,
+                 detail={"task": task.id, "from_group": from_group, "to_group": target,
+                         "reason": "no eligible candidate left in the lane"})
+    session.add(Notification(kind="escalation", case_id=case.id, group_name=target, created_at=now,
+                             subject=f"{case.number or ''} {task.name}: 无可办理人员，已提级 / escalated: "
+                                     "nobody eligible is left in the lane",
+                             body=""))
+    session.flush()

@@ -143,6 +143,32 @@ class CaseRun:
             self.workflow.refresh_timers()
             self.workflow.do_engine_steps()
 
+    def set_live_data(self, values: dict) -> None:
+        """Overwrite data keys in every unfinished task (a moved deadline must be read by the
+        gateways, `dueDateVariable`s and timers still ahead, not only by the current task)."""
+        for task in self.workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+            for key, value in values.items():
+                task.data[key] = value
+
+    def move_timers(self, moves: list[tuple[datetime, datetime]]) -> int:
+        """Rewrite the due time SpiffWorkflow cached on waiting timers (`event_value`): a timer
+        due at `old` becomes due at `new`. Returns how many moved."""
+        moved = 0
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            if not isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+                continue
+            value = task._get_internal_data("event_value")
+            if not isinstance(value, str):
+                continue
+            due = TimerEventDefinition.get_datetime(value)
+            due = due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+            for old, new in moves:
+                if due == old:
+                    task._set_internal_data(event_value=new.astimezone(timezone.utc).isoformat())
+                    moved += 1
+                    break
+        return moved
+
     def deliver_message(self, name: str, payload: dict, now: datetime) -> bool:
         """Hand a message (e.g. the complainant's answer) to a catch event waiting for it."""
         for task in self.workflow.get_tasks(state=TaskState.WAITING):

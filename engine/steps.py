@@ -17,13 +17,13 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, audit
+from . import access, audit, calendar_store, notifications, retime
 from .clock import aware
 from .context import EngineContext
 from .errors import WorkflowFailed
 from .handler_api import HandlerContext
 from .lookups import DatabaseLookups
-from .models import Case, CaseExclusion, CaseMessage, Notification, OutboxMail, ProcessDefinition, Task, Timer
+from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
 from .routing import route_to_eligible
 
@@ -55,7 +55,8 @@ class CaseStep:
         self.ctx, self.session, self.case, self.definition = ctx, session, case, definition
         self.actor, self.now = actor, now
         self.effects: list[tuple[str, dict]] = []
-        self.lookups = DatabaseLookups(session, ctx.calendar, now, ctx.zone)
+        self.calendar = calendar_store.current(ctx, session)
+        self.lookups = DatabaseLookups(session, self.calendar, now, ctx.zone)
         self.run: CaseRun | None = None
         self._completed_before: set[str] = set()
 
@@ -78,6 +79,19 @@ class CaseStep:
 
     def fire_timers(self) -> None:
         self._guard(lambda: self.run.fire_timers(self.now))
+
+    def move_deadlines(self, changes: dict[str, str], bases: dict | None = None) -> None:
+        """Give deadlines new values everywhere they live: the case row, the workflow data that
+        `dueDateVariable` and timer expressions read, and timers already waiting (whose due time
+        SpiffWorkflow cached when they were reached). `finish()` then moves inbox and timer rows."""
+        old = dict(self.case.deadlines or {})
+        moves = [(parse_instant(old[n]), parse_instant(v)) for n, v in changes.items() if parse_instant(old.get(n))]
+        self.run.set_live_data(changes)
+        self.run.move_timers(moves)
+        self.case.deadlines = {**old, **changes}
+        if bases is not None:
+            self.case.deadline_basis = bases
+            self.case.provisional_deadlines = retime.provisional_names(bases)
 
     def _guard(self, action) -> None:
         try:
@@ -140,6 +154,7 @@ class CaseStep:
             if name in fields:
                 setattr(case, name, fields[name])
         if result.get("deadlines"):
+            retime.record(case, result["deadlines"], self.lookups.bases)
             merged = dict(case.deadlines or {})
             merged.update(result["deadlines"])
             case.deadlines = merged
@@ -156,8 +171,7 @@ class CaseStep:
         for message in result.get("messages") or []:
             self.post_to_complainant(message.get("kind", "notice"), message["body"])
         for note in result.get("notifications") or []:
-            session.add(Notification(case_id=case.id, username=note.get("to_user"), group_name=note.get("to_group"),
-                                     subject=note.get("subject", ""), body=note.get("body", ""), created_at=self.now))
+            notifications.deliver(self.ctx, session, case, note, self.now, self.actor)
         detail = {k: result[k] for k in ("deadlines", "case") if result.get(k)}
         if result.get("exclude_users"):
             detail["excluded"] = len(result["exclude_users"])

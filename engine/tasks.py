@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
-from .access import is_excluded, load_visible_case, visible_cases
+from .access import excluded_users, is_excluded, load_visible_case, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
 from .errors import Conflict, Forbidden, NotFound
 from .forms import validate_form
-from .models import Case, ProcessDefinition, Task
+from .models import Case, CaseExclusion, ProcessDefinition, Task
+from .routing import route_to_eligible
 from .steps import CaseStep
 
 DUE_SOON_HOURS = 24
@@ -83,6 +84,9 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -
 
 
 def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    row = session.get(Task, task_id)
+    if row is not None and is_excluded(session, row.case_id, actor.username):
+        raise Forbidden("you are recused from this case and may not take its tasks")
     task, case, definition = _load(session, actor, task_id)
     if task.state != "ready":
         raise Conflict("this task is already completed")
@@ -135,6 +139,9 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
     task.completed_at, task.completed_by = now, actor.username
     step.audit("task_completed", {"task": task.id, "data": accepted}, task.element_id)
     completed_by = {f"{task.element_id}_completed_by": actor.username}  # e.g. two different investigators
+    recused = excluded_users(session, case.id)
+    if recused:  # later recusals (conflicts, self-recusal) reach the handlers that check choices
+        completed_by["recused_users"] = sorted(recused | set((case.data or {}).get("recused_users") or []))
     try:
         step.complete(task.spiff_id, {**accepted, **completed_by})
     except LookupError:
@@ -147,3 +154,28 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
     nxt = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id))
     return {"case_status": case.status, "case_number": case.number,
             "next_tasks": [describe_task(t, case, definition, now) for t in nxt]}
+
+
+def recuse_from_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int, reason: str) -> dict:
+    """自行回避: the holder (or a candidate) of a task steps aside from the whole case with a
+    reason; the task goes back to its group, or up when nobody eligible is left."""
+    from .errors import InvalidInput
+
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if len(reason) < 2 or len(reason) > 250:
+        raise InvalidInput("give the reason for stepping aside", {"reason": "2 to 250 characters"})
+    task, case, definition = _load(session, actor, task_id)
+    if task.state != "ready":
+        raise Conflict("this task is already completed")
+    if task.assignee != actor.username and not _may_take(actor, task):
+        raise Forbidden("only the holder or a candidate of a task can step aside from it")
+    now = ctx.now()
+    session.add(CaseExclusion(case_id=case.id, username=actor.username, reason=f"自行回避 / self-recused: {reason}"))
+    session.flush()
+    audit.record(session, at=now, actor=actor.username, kind="recused_self", case_id=case.id,
+                 element_id=task.element_id, detail={"task": task.id, "reason": reason})
+    for row in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id)):
+        route_to_eligible(session, case, row, definition.summary, now=now)
+    session.refresh(task)
+    return {"task": task.id, "case_number": case.number, "recused": True,
+            "candidate_group": task.candidate_group, "assignee": task.assignee}

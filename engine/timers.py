@@ -1,8 +1,14 @@
-"""Firing due timers: claim rows, fire them through the workflow, save; exactly once.
+"""Firing due timers: each case is claimed, fired through its workflow and saved in ONE transaction.
 
-A tick claims due, unfired rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL; a conditional UPDATE
-on SQLite), then handles each case in its own transaction. A claim older than `STALE_CLAIM`
-is taken over, so a scheduler killed mid-run loses nothing. Cost grows with due timers only.
+Why one transaction: a scheduler killed mid-run leaves nothing half-done and nothing claimed —
+its transaction rolls back, the rows stay unfired, and the next run (of any scheduler) fires
+them. Exactly once: on PostgreSQL a case's due rows are locked `FOR UPDATE SKIP LOCKED`, so a
+second scheduler passes over a case being fired and, once it commits, finds the rows fired; on
+SQLite the claim is a conditional UPDATE inside a write transaction (SQLite has one writer at a
+time). Under both, the case row's version counter refuses a second save of the same state.
+
+Cost grows with due timers, not with cases: candidates come from the (fired_at, due_at) index,
+and only the cases owning them are loaded. A paused case's timers wait until it resumes.
 """
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
 from .context import EngineContext
@@ -19,52 +26,61 @@ from .models import Case, ProcessDefinition, Timer
 from .steps import CaseStep
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = timedelta(minutes=5)
 BATCH = 200
 
 
-def claim_due(ctx: EngineContext, as_of: datetime, worker: str) -> list[int]:
-    """Claim due timers; returns the ids of the cases to step."""
-    now = ctx.now()
-    claimable = (Timer.fired_at.is_(None), Timer.due_at <= as_of,
-                 or_(Timer.claimed_at.is_(None), Timer.claimed_at < now - STALE_CLAIM))
+def due_cases(ctx: EngineContext, as_of: datetime, skip: set[int]) -> list[int]:
+    """Cases owning unfired timers due at `as_of`, most overdue first (read only, no claim)."""
     with ctx.db.transaction() as session:
-        query = select(Timer.id).where(*claimable).order_by(Timer.due_at).limit(BATCH)
-        if not ctx.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        ids = list(session.scalars(query))
-        if not ids:
-            return []
-        session.execute(update(Timer).where(Timer.id.in_(ids), *claimable)
-                        .values(claimed_by=worker, claimed_at=now))
-        return sorted(set(session.scalars(select(Timer.case_id).where(
-            Timer.id.in_(ids), Timer.claimed_by == worker))))
+        query = (select(Timer.case_id, Timer.due_at).join(Case, Case.id == Timer.case_id)
+                 .where(Timer.fired_at.is_(None), Timer.due_at <= as_of, Case.paused_at.is_(None),
+                        Case.status == "open")
+                 .order_by(Timer.due_at).limit(BATCH))
+        if skip:
+            query = query.where(Timer.case_id.not_in(sorted(skip)))
+        seen: list[int] = []
+        for case_id, _ in session.execute(query):
+            if case_id not in seen:
+                seen.append(case_id)
+        return seen
 
 
 def fire_due(ctx: EngineContext, as_of: datetime | None = None, worker: str | None = None) -> int:
-    """Fire every timer due at `as_of` (default: now); returns how many timers fired."""
+    """Fire every timer due at `as_of` (default: now), including timers that become due as a
+    result (a reminder and a deadline due at the same instant); returns how many fired."""
     as_of = as_of or ctx.now()
     worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
-    fired = 0
+    fired, tried = 0, set()
     while True:
-        case_ids = claim_due(ctx, as_of, worker)
+        case_ids = due_cases(ctx, as_of, tried)
         if not case_ids:
             return fired
-        this_round = sum(_fire_case(ctx, case_id, as_of, worker) for case_id in case_ids)
-        if this_round == 0:
-            return fired
-        fired += this_round
+        for case_id in case_ids:
+            count = _fire_case(ctx, case_id, as_of, worker)
+            if count == 0:
+                tried.add(case_id)  # nothing fired for it (taken by another scheduler, or failed)
+            fired += count
+
+
+def _claim(ctx: EngineContext, session, case_id: int, as_of: datetime, worker: str) -> list[Timer]:
+    due = (Timer.case_id == case_id, Timer.fired_at.is_(None), Timer.due_at <= as_of)
+    if ctx.db.is_sqlite:
+        session.execute(update(Timer).where(*due).values(claimed_by=worker, claimed_at=ctx.now()))
+        return list(session.scalars(select(Timer).where(*due, Timer.claimed_by == worker)))
+    rows = list(session.scalars(select(Timer).where(*due).with_for_update(skip_locked=True)))
+    for row in rows:
+        row.claimed_by, row.claimed_at = worker, ctx.now()
+    return rows
 
 
 def _fire_case(ctx: EngineContext, case_id: int, as_of: datetime, worker: str) -> int:
     try:
         with ctx.db.transaction() as session:
+            mine = _claim(ctx, session, case_id, as_of, worker)
+            if not mine:
+                return 0
             case = session.get(Case, case_id)
-            mine = list(session.scalars(select(Timer).where(
-                Timer.case_id == case_id, Timer.claimed_by == worker, Timer.fired_at.is_(None))))
-            if not mine or case.status != "open":
-                for t in mine:
-                    t.fired_at = as_of
+            if case.status != "open" or case.paused_at is not None:
                 return 0
             definition = session.get(ProcessDefinition, case.definition_id)
             # SpiffWorkflow fires a timer strictly after its due time; "due at as_of" must fire.
@@ -74,12 +90,16 @@ def _fire_case(ctx: EngineContext, case_id: int, as_of: datetime, worker: str) -
             step.finish()
             fired = [t for t in mine if t.fired_at is not None]
             for t in fired:
-                step.audit("timer_fired", {"due_at": t.due_at.isoformat()}, t.element_id)
+                step.audit("timer_fired", {"due_at": t.due_at.isoformat(), "by": worker}, t.element_id)
             for t in mine:
-                if t.fired_at is None:  # claimed but not yet due for the workflow: release it
+                if t.fired_at is None:  # the workflow did not consider it due: leave it for later
                     t.claimed_by, t.claimed_at = None, None
+                    log.warning("timer %s of case %s was due by its row but not by its workflow", t.id, case_id)
             case.failure = None
             return len(fired)
+    except StaleDataError:  # someone saved the case meanwhile (a user, another scheduler): next tick
+        log.info("case %s changed while its timers fired; retrying later", case_id)
+        return 0
     except WorkflowFailed as exc:
         log.warning("timer step failed: %s", exc.message)
         with ctx.db.transaction() as session:

@@ -50,8 +50,13 @@ def remind(ctx: HandlerContext, params: dict) -> dict:
     """Operator `messages.remind`: a staff notice (催办 before a deadline, 督办 at it).
 
     params: `to_group` (group name), `subject`, optional `body`, optional `due_field` (the
-    deadline the notice is about), optional `task` (element id: when the case restricts that task
-    to named users, they are told instead of the whole group)."""
+    deadline the notice is about), optional `kind` (`reminder` 催办, the default, or `escalation`
+    督办), optional `task` (element id: when the case restricts that task to named users, they are
+    told instead of the whole group; otherwise the engine tells whoever holds the task then, and
+    the group when nobody has claimed it)."""
+    kind = str(params.get("kind") or "reminder")
+    if kind not in ("reminder", "escalation"):
+        raise ValueError("a reminder's kind is reminder (催办) or escalation (督办)")
     subject = str(params.get("subject") or "催办 / Reminder").strip()
     due = parse_instant(ctx.data.get(params.get("due_field") or ""))
     lines = [f"案件 {case_label(ctx)}：{subject}"]
@@ -62,13 +67,15 @@ def remind(ctx: HandlerContext, params: dict) -> dict:
     body = "\n".join(lines)
     users = (ctx.data.get("task_candidates") or {}).get(params.get("task") or "") or []
     if users:
-        notes = [{"to_user": u, "subject": subject, "body": body} for u in users]
+        notes = [{"to_user": u, "subject": subject, "body": body, "kind": kind} for u in users]
     else:
         group = str(params.get("to_group") or "").strip()
         if not group:
             raise ValueError("a reminder needs a group (to_group) or a task with named candidates")
-        notes = [{"to_group": group, "subject": subject, "body": body}]
-    return {"notifications": notes, "audit": [{"kind": "reminder", "detail": {"subject": subject}}]}
+        notes = [{"to_group": group, "subject": subject, "body": body, "kind": kind}]
+        if params.get("task"):
+            notes[0]["task"] = str(params["task"])
+    return {"notifications": notes, "audit": [{"kind": kind, "detail": {"subject": subject}}]}
 
 
 def register(registry: HandlerRegistry) -> None:

@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(calendar_admin.bp)
+    app.register_blueprint(__import__("webapp.clock", fromlist=["bp"]).bp)
     app.register_blueprint(conflicts.bp)
     cli.init_app(app)
     return app

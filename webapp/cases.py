@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 
-from engine.errors import NotFound
+from engine.errors import Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required
 from .forms_render import case_facts
@@ -58,10 +59,46 @@ def intake_schema(type_key: str) -> dict:
 @bp.route("/cases/<int:case_id>")
 @login_required
 def detail(case_id: int):
-    """One case: facts, deadlines, open tasks, messages and attachments."""
-    case = engine().get_case(current_actor(), case_id)
+    """One case: facts, deadlines, open tasks, messages and attachments (a sealed one: the form to open it)."""
+    try:
+        case = engine().get_case(current_actor(), case_id)
+    except Forbidden as error:
+        if error.code != "sealed":
+            raise
+        return render_template("cases/sealed.html", case_id=case_id), 403
+    return render_case(case)
+
+
+def render_case(case: dict, revealed: dict | None = None, events: list | None = None, status: int = 200):
+    """The case page; `revealed` (an identity the committee asked for) and `events` (an opened
+    sealed case's history) are shown only in the answer to that request, never stored."""
     facts, recorded = case_facts(case.get("data"), intake_schema(case["type"]))
-    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded)
+    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded, revealed=revealed,
+                           opened_events=events), status
+
+
+@bp.route("/cases/<int:case_id>/open-sealed", methods=("POST",))
+@login_required
+def open_sealed(case_id: int):
+    """An auditor or the committee opens a sealed report with a reason (audited)."""
+    try:
+        opened = engine().open_sealed_case(current_actor(), case_id, request.form.get("reason", ""))
+    except InvalidInput as error:
+        flash(_("The case was not opened: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    return render_case(opened["case"], events=opened["events"])
+
+
+@bp.route("/cases/<int:case_id>/reveal-identity", methods=("POST",))
+@login_required
+def reveal_identity(case_id: int):
+    """The committee sees the reporter's identity, with a reason (audited)."""
+    try:
+        revealed = engine().reveal_identity(current_actor(), case_id, request.form.get("reason", ""))
+    except InvalidInput as error:
+        flash(_("The identity was not revealed: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    return render_case(engine().get_case(current_actor(), case_id), revealed=revealed)
 
 
 @bp.route("/cases/<int:case_id>/history")

@@ -20,12 +20,25 @@ def _engine():
 
 
 def _app() -> Flask:
-    if has_app_context():
-        return current_app._get_current_object()
-    from . import create_app
+    """The app of the running command: the test runner's or `flask --app`'s when there is one
+    (so `timers fire` acts on the caller's database), else one built from configuration. The
+    app context lives as long as the command."""
+    from flask.cli import ScriptInfo
 
-    app = create_app()
-    app.app_context().push()
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context else None
+    if info is not None and info.create_app is not None:
+        app = info.load_app()
+    elif has_app_context():
+        return current_app._get_current_object()
+    else:
+        from . import create_app
+
+        app = create_app()
+    app_context = app.app_context()
+    app_context.push()
+    if context is not None:
+        context.call_on_close(app_context.pop)
     return app
 
 
@@ -123,6 +136,75 @@ def demo() -> None:
     engine = _engine()
     engine.seed_demo_users("demo-pass")
     click.echo(f"{load_demo_cases(engine)} demo case(s) created")
+
+
+@cli.group("calendar")
+def calendar() -> None:
+    """Working-calendar commands (holidays and adjusted working weekends)."""
+
+
+def _cli_admin():
+    from engine.actors import Actor
+
+    return Actor(username="cli", roles=frozenset({"admin"}))
+
+
+@calendar.command("import")
+@click.option("--year", required=True, type=int)
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The official notice as lines `YYYY-MM-DD[..YYYY-MM-DD] holiday|working [name]`; "
+                   "without it, chinese_calendar's data for a year it covers.")
+def calendar_import(year: int, path: Path | None) -> None:
+    """Import a year's official schedule; provisional deadlines of open cases are recounted."""
+    from engine.errors import EngineError
+
+    try:
+        result = _engine().calendar_import_year(_cli_admin(), year, path.read_text("utf-8") if path else None)
+    except EngineError as exc:
+        click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
+        sys.exit(1)
+    click.echo(f"imported {year}: {result['days']} day(s); recounted {len(result['recounted'])} case(s)")
+
+
+@calendar.command("recount")
+def calendar_recount() -> None:
+    """Recount every open case's provisional deadlines on the calendar as it stands."""
+    moved = _engine().recount_provisional_deadlines(_cli_admin())
+    click.echo(f"recounted {len(moved)} case(s)")
+
+
+@cli.group("outbox")
+def outbox() -> None:
+    """Mail outbox commands."""
+
+
+@outbox.command("send")
+def outbox_send() -> None:
+    """Deliver queued mail through SMTP (COMPLAINTFLOW_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM)."""
+    config = _app().config
+    if not config.get("SMTP_HOST"):
+        click.echo("SMTP_HOST is not configured; mail stays in the outbox", err=True)
+        sys.exit(1)
+    result = _engine().send_outbox(smtp_sender(config))
+    click.echo(f"{result['sent']} sent, {result['failed']} failed")
+
+
+def smtp_sender(config):
+    """A sender for `send_outbox` from the app's SMTP settings."""
+    import smtplib
+    from email.message import EmailMessage
+
+    def send(to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = config.get("SMTP_FROM") or "complaintflow@localhost", to, subject
+        message.set_content(body)
+        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25), timeout=30) as server:
+            if config.get("SMTP_USER"):
+                server.starttls()
+                server.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            server.send_message(message)
+
+    return send
 
 
 from .cli_confidential import register as _register_confidential  # noqa: E402

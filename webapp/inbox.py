@@ -13,36 +13,19 @@ from .forms_render import case_facts, field_errors, form_fields, initial_values,
 
 bp = Blueprint("inbox", __name__)
 
-FILTERS = ("overdue", "due_soon")
-
-
 def engine():
     """The engine facade built by the app factory."""
     return current_app.extensions["complaintflow"]
 
 
-def urgency(task: dict) -> tuple:
-    """Overdue first, then due soon, then by due time (no due time last)."""
-    return (not task.get("overdue"), not task.get("due_soon"), task.get("due_at") or "9999", task["id"])
-
-
-def select_tasks(tasks: list[dict], which: str | None) -> list[dict]:
-    """The tasks matching `?filter=`, most urgent first."""
-    if which in FILTERS:
-        tasks = [t for t in tasks if t.get(which)]
-    return sorted(tasks, key=urgency)
-
-
 @bp.route("/inbox")
 @login_required
 def index():
-    """Two lists: tasks I hold, and unclaimed tasks my groups may take."""
-    actor = current_actor()
-    which = request.args.get("filter")
-    mine = select_tasks(engine().list_tasks(actor, "mine"), which)
-    available = select_tasks(engine().list_tasks(actor, "available"), which)
-    return render_template("inbox/index.html", mine=mine, available=available,
-                           active_filter=which if which in FILTERS else None)
+    """Two lists, overdue and due-soon tasks first: tasks I hold, and unclaimed tasks my groups
+    may take; `?filter=overdue|due_soon` keeps only those."""
+    inbox = engine().inbox(current_actor(), request.args.get("filter"))
+    return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
+                           active_filter=inbox["filter"])
 
 
 def back(default_endpoint: str = "inbox.index", **values):

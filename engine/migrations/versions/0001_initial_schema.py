@@ -24,6 +24,8 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=80), nullable=False),
     sa.Column('element_id', sa.String(length=200), nullable=True),
     sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('detail_hash', sa.String(length=64), nullable=False),
+    sa.Column('redacted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('seq')
@@ -124,6 +126,7 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
@@ -156,6 +159,7 @@ def upgrade() -> None:
     sa.Column('deadlines', sa.JSON(), nullable=False),
     sa.Column('next_due', sa.DateTime(timezone=True), nullable=True),
     sa.Column('provisional_deadlines', sa.JSON(), nullable=False),
+    sa.Column('deadline_basis', sa.JSON(), nullable=False),
     sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('personal_erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('receipt_lookup', sa.String(length=32), nullable=True),

@@ -1,0 +1,121 @@
+"""Who learns what of a confidential case: the read log, sealed openings, identity reveals, exports.
+
+Seed 001 篇10 第十九条: reporters' names, units and addresses are never disclosed, and materials
+are not copied at will; 篇9: a closed report is sealed as a confidential file. So every read of a
+confidential case is an audit event; a sealed case (封存) opens only for auditors and the
+committee, each time with a stated reason; revealing a reporter's identity is a committee act with
+a reason; an export of a sealed case leaves identity out altogether.
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from . import audit
+from .access import is_committee, load_visible_case, may_open_sealed
+from .actors import Actor
+from .context import EngineContext
+from .errors import Forbidden, InvalidInput, NotFound
+from .models import Case
+
+SEALED = "sealed"
+MIN_REASON, MAX_REASON = 5, 500
+
+
+def stated_reason(reason) -> str:
+    """The reason as given, or InvalidInput: an opening or reveal without a real reason is refused."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not MIN_REASON <= len(text) <= MAX_REASON:
+        raise InvalidInput("state why you need this", {"reason": f"{MIN_REASON} to {MAX_REASON} characters"})
+    return text
+
+
+def personal_values(ctx: EngineContext, case: Case) -> dict:
+    """The case's sealed personal fields, decrypted ({} when none or erased)."""
+    return ctx.cipher.open(case.personal_sealed) if case.personal_sealed else {}
+
+
+def secrets_of(ctx: EngineContext, case: Case) -> list[str]:
+    """The identity values to mask wherever they might appear (history details, exports)."""
+    values = {v.strip() for v in personal_values(ctx, case).values() if isinstance(v, str) and len(v.strip()) >= 2}
+    return sorted(values, key=len, reverse=True)
+
+
+def log_read(session: Session, ctx: EngineContext, actor: Actor, case: Case, what: str,
+             reason: str | None = None) -> None:
+    """Every read of a confidential case leaves a trace: who read what, when (and why, when asked)."""
+    if not case.confidential:
+        return
+    detail = {"what": what, **({"reason": reason} if reason else {})}
+    audit.record(session, at=ctx.now(), actor=actor.username, kind="confidential_read", case_id=case.id,
+                 detail=detail)
+
+
+def guard_sealed(actor: Actor, case: Case, opened: bool) -> None:
+    """A sealed case reads only through an opening with a reason (403 naming how to open it);
+    to anyone who may not open it, it does not exist."""
+    if case.status != SEALED or opened:
+        return
+    if not may_open_sealed(actor):
+        raise NotFound("no such case")
+    raise Forbidden("this report is sealed (封存): open it with a stated reason", {"reason": "required"},
+                    code="sealed")
+
+
+def history(ctx: EngineContext, session: Session, actor: Actor, case_id: int, opened: bool = False) -> dict:
+    """The case's events, identity values masked on confidential cases (auditors included)."""
+    case = load_visible_case(session, actor, case_id)
+    guard_sealed(actor, case, opened)
+    if not opened:
+        log_read(session, ctx, actor, case, "history")
+    masked = secrets_of(ctx, case) if case.confidential else []
+    return {"number": case.number, "events": audit.case_events(session, case.id, masked)}
+
+
+def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:
+    """Auditor or committee, with a reason: the sealed case in full (identity still masked) and its
+    history. Each opening is an audit event."""
+    from .cases import case_detail
+
+    reason = stated_reason(reason)
+    case = load_visible_case(session, actor, case_id)
+    if case.status != SEALED:
+        raise InvalidInput("this case is not sealed; read it directly", {"case": "not sealed"})
+    if not may_open_sealed(actor):
+        raise NotFound("no such case")
+    audit.record(session, at=ctx.now(), actor=actor.username, kind="sealed_case_opened", case_id=case.id,
+                 detail={"reason": reason})
+    detail = case_detail(ctx, session, actor, case.id, opened=True)
+    return {"case": detail, "events": history(ctx, session, actor, case.id, opened=True)["events"],
+            "opened_by": actor.username, "reason": reason}
+
+
+def reveal_identity(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:
+    """The committee, with a reason, learns who filed the report; the reveal is an audit event
+    (naming the fields, never their values)."""
+    reason = stated_reason(reason)
+    case = load_visible_case(session, actor, case_id)
+    if not is_committee(actor):
+        raise Forbidden("only the committee may reveal a reporter's identity")
+    identity = personal_values(ctx, case)
+    audit.record(session, at=ctx.now(), actor=actor.username, kind="identity_revealed", case_id=case.id,
+                 detail={"reason": reason, "fields": sorted(identity)})
+    return {"case_id": case.id, "number": case.number, "anonymous": case.anonymous,
+            "erased": case.personal_erased_at is not None, "identity": identity}
+
+
+def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason=None) -> dict:
+    """The case and its history as one document for the file. A sealed case needs the opening
+    rules (auditor or committee, a reason) and its export carries no identity at all."""
+    from .cases import case_detail
+
+    case = load_visible_case(session, actor, case_id)
+    sealed = case.status == SEALED
+    if sealed or case.confidential:
+        reason = stated_reason(reason)
+    guard_sealed(actor, case, opened=bool(reason))
+    audit.record(session, at=ctx.now(), actor=actor.username, kind="case_exported", case_id=case.id,
+                 detail={"reason": reason} if reason else {})
+    detail = case_detail(ctx, session, actor, case.id, opened=True, omit_identity=sealed)
+    events = history(ctx, session, actor, case.id, opened=True)["events"]
+    return {"case": detail, "events": events, "identity_omitted": sealed or detail.get("personal_masked", False),
+            "exported_by": actor.username, "exported_at": ctx.now().isoformat()}

@@ -1,0 +1,141 @@
+"""Staff notices (催办 reminders, 督办 escalations, other notices): in-app list, mail outbox, audit.
+
+A notice names a user, a group, or a task (`task`: element id). A task's notice goes to whoever
+holds the task now (its assignee), else its named candidates, else its group — the handler cannot
+know who claimed the task, the engine does. Each notice is an audit event (without its text: a
+confidential case's notices stay out of the log), and becomes mail for every recipient with an
+address; `send_outbox` delivers the mail through whatever sender the caller configured (SMTP).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from . import audit, users
+from .access import excluded_users, visible_cases
+from .actors import Actor
+from .clock import aware, to_iso
+from .errors import NotFound
+from .models import Case, Notification, OutboxMail, Task, User
+
+log = logging.getLogger(__name__)
+KINDS = ("reminder", "escalation", "notice")
+MAX_ATTEMPTS = 5
+
+Sender = Callable[[str, str, str], None]
+
+
+def deliver(ctx, session: Session, case: Case, note: dict, now: datetime, actor: str) -> list[Notification]:
+    """Store one handler notice for its recipients, queue their mail, audit it."""
+    kind = note.get("kind") if note.get("kind") in KINDS else "notice"
+    subject, body = str(note.get("subject") or "")[:300], str(note.get("body") or "")
+    targets = _targets(session, case.id, note)
+    rows = []
+    for username, group in targets:
+        row = Notification(kind=kind, case_id=case.id, username=username, group_name=group,
+                           subject=subject, body=body, created_at=now)
+        session.add(row)
+        rows.append(row)
+        for address in _addresses(session, case.id, username, group):
+            session.add(OutboxMail(case_id=case.id, recipient_sealed=ctx.cipher.seal({"to": address}),
+                                   subject=f"{case.number or ''} {subject}".strip()[:300], body=body, created_at=now))
+    audit.record(session, at=now, actor=actor, kind=f"notification_{kind}", case_id=case.id,
+                 element_id=note.get("task"),
+                 detail={"subject": subject, "to": [u or f"group:{g}" for u, g in targets]})
+    return rows
+
+
+def _targets(session: Session, case_id: int, note: dict) -> list[tuple[str | None, str | None]]:
+    if note.get("to_user"):
+        return [(note["to_user"], None)]
+    if note.get("task"):
+        task = session.scalars(select(Task).where(Task.case_id == case_id, Task.element_id == note["task"],
+                                                  Task.state == "ready").order_by(Task.id.desc())).first()
+        if task is not None:
+            if task.assignee:
+                return [(task.assignee, None)]
+            if task.candidates:
+                return [(u, None) for u in task.candidates]
+            if task.candidate_group:
+                return [(None, task.candidate_group)]
+    if note.get("to_group"):
+        return [(None, note["to_group"])]
+    raise ValueError("a notice needs a user, a group or a task")
+
+
+def _addresses(session: Session, case_id: int, username: str | None, group: str | None) -> list[str]:
+    """Mail addresses of the recipients, never of someone recused from the case."""
+    recused = excluded_users(session, case_id)
+    names = [n for n in ([username] if username else users.group_members(session, group)) if n not in recused]
+    if not names:
+        return []
+    return [e for e in session.scalars(select(User.email).where(User.username.in_(names), User.active.is_(True)))
+            if e and "@" in e]
+
+
+def _mine(actor: Actor):
+    return or_(Notification.username == actor.username,
+               Notification.group_name.in_(sorted(actor.groups)) if actor.groups else False)
+
+
+def list_for(session: Session, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[dict]:
+    """The notices addressed to this actor or their groups, newest first; notices about a case
+    the actor may not see (recused, not on a confidential case's list) are left out."""
+    query = (select(Notification, Case.number).outerjoin(Case, Case.id == Notification.case_id)
+             .where(_mine(actor), or_(Notification.case_id.is_(None), and_(Case.id.is_not(None), visible_cases(actor)))))
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    rows = session.execute(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    return [describe(n, number) for n, number in rows]
+
+
+def describe(n: Notification, number: str | None) -> dict:
+    return {"id": n.id, "kind": n.kind, "case_id": n.case_id, "case_number": number, "to_user": n.username,
+            "to_group": n.group_name, "subject": n.subject, "body": n.body,
+            "created_at": to_iso(aware(n.created_at)), "read_at": to_iso(aware(n.read_at))}
+
+
+def mark_read(session: Session, actor: Actor, notification_id: int, now: datetime) -> dict:
+    """A group notice read by one member counts as read for the group (one shared list)."""
+    row = session.scalars(select(Notification).where(Notification.id == notification_id, _mine(actor))).first()
+    if row is None:
+        raise NotFound("no such notification")
+    row.read_at = row.read_at or now
+    return describe(row, None)
+
+
+def send_outbox(ctx, sender: Sender, limit: int = 100) -> dict:
+    """Deliver queued mail, one transaction per mail (a crash never sends one twice in a row
+    without recording it); a failure is counted and retried up to MAX_ATTEMPTS times."""
+    sent = failed = 0
+    with ctx.db.transaction() as session:
+        ids = list(session.scalars(select(OutboxMail.id).where(
+            OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS).order_by(OutboxMail.id).limit(limit)))
+    for mail_id in ids:
+        with ctx.db.transaction() as session:
+            query = select(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None))
+            if not ctx.db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            mail = session.scalars(query).first()
+            if mail is None:
+                continue
+            mail.attempts += 1
+            try:
+                sender(ctx.cipher.open(mail.recipient_sealed)["to"], mail.subject, mail.body)
+            except Exception as exc:  # any transport error: keep the mail, say why, retry later
+                mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                failed += 1
+                log.warning("mail %s not sent: %s", mail.id, mail.last_error)
+                continue
+            mail.sent_at, mail.last_error = ctx.now(), None
+            sent += 1
+    return {"sent": sent, "failed": failed}
+
+
+def outbox_summary(session: Session) -> dict:
+    pending = session.scalars(select(OutboxMail.id).where(OutboxMail.sent_at.is_(None))).all()
+    return {"pending": len(pending)}
