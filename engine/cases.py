@@ -66,7 +66,7 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     session.add(case)
     session.flush()
     for f in files:
-        session.add(Attachment(case_id=case.id, uploaded_at=now, **f))
+        session.add(Attachment(case_id=case.id, uploaded_at=now, **{**f, "data": ctx.cipher.seal_bytes(f["data"])}))
     step = CaseStep(ctx, session, case, definition, actor.username if actor else "complainant", now)
     step.audit("case_filed", {"type": definition.key, "version": definition.version,
                               "channel": accepted.get("channel") or ("staff" if actor else "public"),
@@ -194,7 +194,7 @@ def attachment(ctx: EngineContext, session: Session, actor: Actor, case_id: int,
     f = session.get(Attachment, attachment_id)
     if f is None or f.case_id != case.id:
         raise NotFound("no such attachment")
-    return {"filename": f.filename, "content_type": f.content_type, "data": f.data}
+    return {"filename": f.filename, "content_type": f.content_type, "data": ctx.cipher.open_bytes(f.data)}
 
 
 def _type_names(session: Session) -> dict[str, str]:
@@ -246,7 +246,8 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
     session.add(message)
     session.flush()
     for f in files:
-        session.add(Attachment(case_id=case.id, message_id=message.id, uploaded_at=now, **f))
+        session.add(Attachment(case_id=case.id, message_id=message.id, uploaded_at=now,
+                               **{**f, "data": ctx.cipher.seal_bytes(f["data"])}))
     for request in session.scalars(select(CaseMessage).where(
             CaseMessage.case_id == case.id, CaseMessage.kind == "request", CaseMessage.answered.is_(False))):
         request.answered = True

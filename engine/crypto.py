@@ -33,6 +33,18 @@ class FieldCipher:
         except InvalidToken as exc:
             raise ValueError("personal data cannot be decrypted with the configured keys") from exc
 
+    def seal_bytes(self, content: bytes) -> bytes:
+        """Files (evidence, reporters' uploads) are encrypted at rest like personal fields."""
+        return self._fernet.encrypt(content)
+
+    def open_bytes(self, token: bytes) -> bytes:
+        if not token:  # erased under the retention rules
+            return b""
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken as exc:
+            raise ValueError("a file cannot be decrypted with the configured keys") from exc
+
     def rotate(self, token: bytes) -> bytes:
         """The same values encrypted with the first key (MultiFernet: any listed key decrypts)."""
         try:

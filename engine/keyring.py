@@ -10,15 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .context import EngineContext
-from .models import Case, OutboxMail
+from .models import Attachment, Case, OutboxMail
 
 BATCH = 500
 
 
 def rotate_all(ctx: EngineContext, session: Session) -> dict:
     """Re-encrypt every sealed value with the first configured key; returns counts."""
-    counts = {"cases": 0, "mails": 0}
-    for model, column, name in ((Case, "personal_sealed", "cases"), (OutboxMail, "recipient_sealed", "mails")):
+    counts = {"cases": 0, "mails": 0, "files": 0}
+    for model, column, name in ((Case, "personal_sealed", "cases"), (OutboxMail, "recipient_sealed", "mails"),
+                                (Attachment, "data", "files")):
         last = 0
         while True:
             rows = list(session.scalars(select(model).where(model.id > last, getattr(model, column).is_not(None))
@@ -26,7 +27,8 @@ def rotate_all(ctx: EngineContext, session: Session) -> dict:
             if not rows:
                 break
             for row in rows:
-                setattr(row, column, ctx.cipher.rotate(getattr(row, column)))
+                if getattr(row, column):  # an erased file is empty: nothing to re-encrypt
+                    setattr(row, column, ctx.cipher.rotate(getattr(row, column)))
             session.flush()
             counts[name] += len(rows)
             last = rows[-1].id
