@@ -14,24 +14,27 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 log = logging.getLogger(__name__)
 
 
-def _tick(engine) -> None:
+def _tick(engine, sender=None) -> None:
+    """Fire due timers, then deliver queued mail when SMTP is configured."""
     try:
         fired = engine.fire_timers()
         if fired:
             log.info("fired %d timer(s)", fired)
+        if sender is not None:
+            engine.send_outbox(sender)
     except Exception:  # a bad tick must not stop the scheduler; the next tick retries
         log.exception("timer tick failed")
 
 
-def start_background_scheduler(engine, interval: int = 30) -> BackgroundScheduler:
+def start_background_scheduler(engine, interval: int = 30, sender=None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True)
-    scheduler.add_job(_tick, "interval", seconds=interval, args=[engine], max_instances=1, coalesce=True)
+    scheduler.add_job(_tick, "interval", seconds=interval, args=[engine, sender], max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
 
 
-def run_blocking_scheduler(engine, interval: int = 30) -> None:
+def run_blocking_scheduler(engine, interval: int = 30, sender=None) -> None:
     scheduler = BlockingScheduler()
-    scheduler.add_job(_tick, "interval", seconds=interval, args=[engine], max_instances=1, coalesce=True)
-    _tick(engine)
+    scheduler.add_job(_tick, "interval", seconds=interval, args=[engine, sender], max_instances=1, coalesce=True)
+    _tick(engine, sender)
     scheduler.start()

@@ -107,3 +107,17 @@ def test_a_failing_mail_server_keeps_the_mail_for_later(engine, clock, complaint
         row = s.execute(text("select attempts, last_error, sent_at from outbox_mail order by id limit 1")).one()
     assert row[0] == 1 and "connection refused" in row[1] and row[2] is None
     assert engine.send_outbox(lambda *a: None)["sent"] >= 1
+
+
+def test_a_scheduler_tick_fires_due_timers_and_delivers_mail(engine, clock, complaint):
+    from engine.scheduler import _tick
+
+    with engine.ctx.db.transaction() as s:
+        s.execute(text("update user_account set email='q1@example.com' where username='quality1'"))
+    q1 = engine.actor_for("quality1")
+    engine.claim_task(q1, engine.inbox(q1)["available"][0]["id"])
+    clock.set(at(2026, 11, 9, 0, 1))  # the reminder at the start of the last working day is due
+    sent = []
+    _tick(engine, lambda to, subject, body: sent.append(to))
+    assert [n["kind"] for n in engine.list_notifications(q1)] == ["reminder"]
+    assert "q1@example.com" in sent

@@ -46,7 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import api, auth, calendar_admin, cases, cli, conflicts, error_pages, i18n, inbox, notifications, public
+    from . import (api, auth, calendar_admin, cases, cli, clock, conflicts, error_pages, i18n, inbox, notifications,
+                   public)
 
     i18n.init_app(app)
     error_pages.init_app(app)
@@ -57,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(calendar_admin.bp)
-    app.register_blueprint(__import__("webapp.clock", fromlist=["bp"]).bp)
+    app.register_blueprint(clock.bp)
     app.register_blueprint(conflicts.bp)
     cli.init_app(app)
     return app

@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app, has_app_context
 
 from engine.demo import load_demo_cases
+from engine.mailer import smtp_sender
 
 
 def _engine():
@@ -63,7 +64,7 @@ def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     if not no_scheduler:
         from engine.scheduler import start_background_scheduler
 
-        start_background_scheduler(engine)
+        start_background_scheduler(engine, sender=smtp_sender(app.config))
     click.echo(f"complaintflow on http://{host}:{port}/  (staff: /login, public: /)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -74,7 +75,7 @@ def scheduler(interval: int) -> None:
     """Run only the timer scheduler (production: one or more of these beside the web workers)."""
     from engine.scheduler import run_blocking_scheduler
 
-    run_blocking_scheduler(_engine(), interval)
+    run_blocking_scheduler(_engine(), interval, sender=smtp_sender(_app().config))
 
 
 @cli.group("timers")
@@ -181,30 +182,12 @@ def outbox() -> None:
 @outbox.command("send")
 def outbox_send() -> None:
     """Deliver queued mail through SMTP (COMPLAINTFLOW_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM)."""
-    config = _app().config
-    if not config.get("SMTP_HOST"):
+    sender = smtp_sender(_app().config)
+    if sender is None:
         click.echo("SMTP_HOST is not configured; mail stays in the outbox", err=True)
         sys.exit(1)
-    result = _engine().send_outbox(smtp_sender(config))
+    result = _engine().send_outbox(sender)
     click.echo(f"{result['sent']} sent, {result['failed']} failed")
-
-
-def smtp_sender(config):
-    """A sender for `send_outbox` from the app's SMTP settings."""
-    import smtplib
-    from email.message import EmailMessage
-
-    def send(to: str, subject: str, body: str) -> None:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = config.get("SMTP_FROM") or "complaintflow@localhost", to, subject
-        message.set_content(body)
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25), timeout=30) as server:
-            if config.get("SMTP_USER"):
-                server.starttls()
-                server.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            server.send_message(message)
-
-    return send
 
 
 from .cli_confidential import register as _register_confidential  # noqa: E402
