@@ -84,17 +84,18 @@ def verify(session: Session) -> dict:
 MASK = "●●●"
 
 
-def masked(value, secrets: list[str]):
-    """`value` with every occurrence of the secret texts replaced by the mask (the stored event,
-    and so its hash, is untouched: masking is a matter of what is shown)."""
+def masked(value, secrets: list[str], mask: str = MASK):
+    """`value` with every occurrence of the secret texts replaced by `mask`, in strings inside
+    dicts and lists too (keys untouched). Showing a masked event leaves the stored one, and so its
+    hash, untouched; retention uses the same walk to erase."""
     if isinstance(value, str):
         for secret in secrets:
-            value = value.replace(secret, MASK)
+            value = value.replace(secret, mask)
         return value
     if isinstance(value, dict):
-        return {k: masked(v, secrets) for k, v in value.items()}
+        return {k: masked(v, secrets, mask) for k, v in value.items()}
     if isinstance(value, list):
-        return [masked(v, secrets) for v in value]
+        return [masked(v, secrets, mask) for v in value]
     return value
 
 

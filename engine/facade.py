@@ -32,7 +32,7 @@ from . import audit, cases, definitions, disclosure, tasks, timers, users
 from .actors import Actor
 from .context import EngineContext
 from .demo import DEMO_USERS
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 

@@ -97,13 +97,5 @@ def erase_case(ctx: EngineContext, session: Session, case: Case, now: datetime) 
 
 
 def scrub(value, secrets: list[str]):
-    """`value` with every secret text replaced (strings inside dicts and lists too; keys untouched)."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, ERASED)
-        return value
-    if isinstance(value, dict):
-        return {k: scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, secrets) for v in value]
-    return value
+    """`value` with every secret text erased (strings inside dicts and lists too; keys untouched)."""
+    return audit.masked(value, secrets, ERASED)

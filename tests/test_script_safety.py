@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import DeploymentInvalid, WorkflowFailed
 from engine.script_env import RestrictedEnvironment, UnsafeScript
-from tests.test_engine_core import core, simple_files  # noqa: F401 - fixture
+from tests.test_engine_core import core, simple_files  # noqa: F401,F811 - fixture
 
 SCRIPT_TASK = """<bpmn:scriptTask id="evil" name="Evil"><bpmn:incoming>f1</bpmn:incoming>
 <bpmn:outgoing>f1b</bpmn:outgoing><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>

@@ -15,6 +15,8 @@ from flask import Flask, current_app, has_app_context
 from engine.demo import load_demo_cases
 from engine.mailer import smtp_sender
 
+from .cli_types import INSTANT
+
 
 def _engine():
     return _app().extensions["complaintflow"]
@@ -84,16 +86,10 @@ def timers() -> None:
 
 
 @timers.command("fire")
-@click.option("--as-of", "as_of", required=True, help="ISO datetime with offset, e.g. 2026-11-05T00:00:00+08:00")
-def timers_fire(as_of: str) -> None:
+@click.option("--as-of", "as_of", required=True, type=INSTANT, help="e.g. 2026-11-05T00:00:00+08:00")
+def timers_fire(as_of: datetime) -> None:
     """Fire every timer due at that instant and print how many fired."""
-    try:
-        instant = datetime.fromisoformat(as_of)
-    except ValueError:
-        raise click.BadParameter("not an ISO 8601 datetime", param_hint="--as-of") from None
-    if instant.tzinfo is None:
-        raise click.BadParameter("give a time zone offset, e.g. +08:00", param_hint="--as-of")
-    fired = _engine().fire_timers(instant)
+    fired = _engine().fire_timers(as_of)
     click.echo(f"{fired} timer(s) fired")
 
 

@@ -6,15 +6,11 @@ from datetime import datetime
 
 import click
 
+from .cli_types import INSTANT
+
 
 def _engine():
-    """The app's engine: the app `flask` (and its test runner) loaded, else the one the
-    `complaintflow` group builds on first use."""
-    from flask.cli import ScriptInfo
-
-    info = click.get_current_context().find_object(ScriptInfo)
-    if info is not None and info.create_app is not None:
-        return info.load_app().extensions["complaintflow"]
+    """The engine of the running command's app (see webapp.cli._app)."""
     from .cli import _engine as engine
 
     return engine()
@@ -65,18 +61,10 @@ def retention_set(type_key: str, days: int | None) -> None:
 
 
 @retention.command("run")
-@click.option("--as-of", "as_of", default=None, help="ISO datetime with offset (default: now)")
-def retention_run(as_of: str | None) -> None:
+@click.option("--as-of", "as_of", default=None, type=INSTANT, help="ISO datetime with offset (default: now)")
+def retention_run(as_of: datetime | None) -> None:
     """Erase personal data of every closed case past its type's retention period."""
-    instant = None
-    if as_of:
-        try:
-            instant = datetime.fromisoformat(as_of)
-        except ValueError:
-            raise click.BadParameter("not an ISO 8601 datetime", param_hint="--as-of") from None
-        if instant.tzinfo is None:
-            raise click.BadParameter("give a time zone offset, e.g. +08:00", param_hint="--as-of")
-    erased = _engine().erase_expired_personal_data(instant)
+    erased = _engine().erase_expired_personal_data(as_of)
     click.echo(f"{len(erased)} case(s) erased" + (": " + ", ".join(erased) if erased else ""))
 
 

@@ -8,7 +8,7 @@ from flask import request, send_file
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
-from .parsing import Fields, payload_and_files, query_choice, query_flag, query_int
+from .parsing import filing, query_choice, query_flag, query_int
 from .respond import NO_STORE, reply
 
 CASE_STATUSES = ("open", "closed", "rejected", "transferred", "pending", "sealed")
@@ -20,13 +20,7 @@ SAFE_INLINE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/
 @staff_required()
 def file_case(actor):
     """`{"type", "data", "attachments", "anonymous"}` (JSON, or multipart `payload` + files)."""
-    body, files = payload_and_files()
-    fields = Fields(body)
-    type_key = fields.string("type", max_length=100)
-    data = fields.object("data", required=True)
-    anonymous = fields.boolean("anonymous")
-    files = fields.attachments() + files
-    fields.check()
+    type_key, data, files, anonymous = filing()
     filed = engine().file_case(actor, type_key, data, files, anonymous=anonymous)
     answer = {"id": filed["id"], "number": filed["number"], "status": filed["status"],
               "receipt": filed.get("receipt")}

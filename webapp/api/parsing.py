@@ -120,6 +120,19 @@ def payload_and_files() -> tuple[dict, list[dict]]:
                    {"content_type": request.mimetype or None})
 
 
+def filing() -> tuple[str, dict, list[dict], bool]:
+    """(type, data, attachments, anonymous) of a filing, staff's or the public's: JSON, or
+    multipart with a `payload` JSON field and files. Raises a 400 listing every bad field."""
+    body, files = payload_and_files()
+    fields = Fields(body)
+    type_key = fields.string("type", max_length=100)
+    data = fields.object("data", required=True)
+    anonymous = fields.boolean("anonymous")
+    files = fields.attachments() + files
+    fields.check()
+    return type_key, data, files, anonymous
+
+
 def decode_attachments(items, field: str = "attachments") -> list[dict]:
     """`[{"filename", "content_type", "data_base64"}]` to the engine's `[{"filename", "content_type", "data"}]`."""
     if items is None:

@@ -9,7 +9,7 @@ from flask import request
 
 from . import bp, engine, limits
 from .errors import ApiError
-from .parsing import Fields, is_multipart, json_body, payload_and_files, uploaded_files
+from .parsing import Fields, filing, is_multipart, json_body, payload_and_files, uploaded_files
 from .respond import NO_STORE, reply
 
 MAX_RECEIPT = 100
@@ -24,13 +24,7 @@ def public_types():
 @bp.post("/public/reports")
 def file_report():
     """`{"type", "data", "anonymous", "attachments"}` as JSON, or multipart `payload` + files."""
-    body, files = payload_and_files()
-    fields = Fields(body)
-    type_key = fields.string("type", max_length=100)
-    data = fields.object("data", required=True)
-    anonymous = fields.boolean("anonymous")
-    files = fields.attachments() + files
-    fields.check()
+    type_key, data, files, anonymous = filing()
     filed = engine().file_case(None, type_key, data, files, anonymous=anonymous)
     return reply({"number": filed["number"], "receipt": filed["receipt"], "status": filed["status"]},
                  201, NO_STORE)
