@@ -253,10 +253,13 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
         request.answered = True
     audit.record(session, at=now, actor="complainant", kind="complainant_message", case_id=case.id,
                  detail={"message": message.id, "attachments": len(files)})
-    if case.status == "open":
+    if case.status in ("open", "pending"):
         definition = session.get(ProcessDefinition, case.definition_id)
         step = CaseStep(ctx, session, case, definition, "complainant", now)
         step.restore()
-        if step.deliver_message(COMPLAINANT_MESSAGE, {"complainant_message": body.strip()}):
+        if case.status == "pending":  # 暂存待查: new information puts the report back before its triage
+            if step.reopen_last_decision({"new_information": body.strip()}):
+                step.finish()
+        elif step.deliver_message(COMPLAINANT_MESSAGE, {"complainant_message": body.strip()}):
             step.finish()
     return {"id": message.id, "at": to_iso(now)}

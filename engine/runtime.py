@@ -169,6 +169,21 @@ class CaseRun:
                     break
         return moved
 
+    def reopen_last_decision(self, data: dict, now: datetime) -> str | None:
+        """Take a finished case back to the last human decision it made (a report stored pending
+        is triaged again when the reporter brings new information); returns that element id."""
+        decisions = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                     if t.task_spec.manual and getattr(t.task_spec, "bpmn_id", None)]
+        if not decisions:
+            return None
+        last = max(decisions, key=lambda t: t.last_state_change)
+        with clock_at(now):
+            self.workflow.reset_from_task_id(last.id)
+            self.workflow.completed = False
+            last.data.update(data)
+            self.workflow.do_engine_steps()
+        return last.task_spec.bpmn_id
+
     def deliver_message(self, name: str, payload: dict, now: datetime) -> bool:
         """Hand a message (e.g. the complainant's answer) to a catch event waiting for it."""
         for task in self.workflow.get_tasks(state=TaskState.WAITING):

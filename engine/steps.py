@@ -77,6 +77,14 @@ class CaseStep:
         self._guard(lambda: delivered.append(self.run.deliver_message(name, payload, self.now)))
         return delivered[0]
 
+    def reopen_last_decision(self, data: dict) -> str | None:
+        reopened = []
+        self._guard(lambda: reopened.append(self.run.reopen_last_decision(data, self.now)))
+        if reopened[0]:
+            self.case.status, self.case.closed_at = "open", None
+            self.audit("case_reopened", {"reason": "new information from the complainant"}, reopened[0])
+        return reopened[0]
+
     def fire_timers(self) -> None:
         self._guard(lambda: self.run.fire_timers(self.now))
 
