@@ -6,20 +6,21 @@ case and saves it under its version counter: a concurrent save of the same case 
 """
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit
+from . import audit, users
 from .access import excluded_users, is_excluded, load_visible_case, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
 from .errors import Conflict, Forbidden, NotFound
 from .forms import validate_form
-from .models import Case, CaseExclusion, ProcessDefinition, Task
+from .models import Case, CaseExclusion, ProcessDefinition, Task, User
 from .routing import route_to_eligible
 from .steps import CaseStep
 
@@ -36,6 +37,25 @@ def describe_task(task: Task, case: Case, definition: ProcessDefinition, now: da
             "overdue": bool(due and task.state == "ready" and due < now),
             "due_soon": bool(due and task.state == "ready" and now <= due and (due - now).total_seconds() < DUE_SOON_HOURS * 3600),
             "completed_at": to_iso(aware(task.completed_at)), "completed_by": task.completed_by, "form": form}
+
+
+def form_with_choices(session: Session, form: dict | None, case: Case) -> dict | None:
+    """Fields that name staff (`x-options-group`) offer that group's members who are not recused
+    from this case, so nobody types a username and nobody recused can be picked."""
+    props = (form or {}).get("properties") or {}
+    named = [n for n, p in props.items() if isinstance(p, dict) and p.get("x-options-group")]
+    if not named:
+        return form
+    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case.id)))
+    form = copy.deepcopy(form)
+    for name in named:
+        prop = form["properties"][name]
+        holder = prop["items"] if prop.get("type") == "array" and isinstance(prop.get("items"), dict) else prop
+        eligible = [u for u in users.group_members(session, prop["x-options-group"]) if u not in excluded]
+        names = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(eligible))).all())
+        holder["enum"] = eligible
+        holder["enumNames"] = [names.get(u) or u for u in eligible]
+    return form
 
 
 def _may_take(actor: Actor, task: Task) -> bool:
@@ -78,6 +98,7 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -
 
     task, case, definition = _load(session, actor, task_id)
     out = describe_task(task, case, definition, ctx.now())
+    out["form"] = form_with_choices(session, out["form"], case)
     out["case"] = case_detail(ctx, session, actor, case.id)
     out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
     return out
@@ -131,7 +152,7 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
         raise Conflict("this task is already completed")
     if task.assignee != actor.username:
         raise Conflict("claim this task before completing it")
-    form = (definition.summary.get("forms") or {}).get(task.form_name)
+    form = form_with_choices(session, (definition.summary.get("forms") or {}).get(task.form_name), case)
     accepted = validate_form(form, data)
     now = ctx.now()
     step = CaseStep(ctx, session, case, definition, actor.username, now)

@@ -90,7 +90,8 @@ def test_a_later_recusal_reaches_the_second_investigator_check(client, api, engi
     engine.claim_task(engine.actor_for("tinv1"), task["id"])
     refused = client.post(f"{API}/tasks/{task['id']}/complete", headers=api("tinv1"), json={"data": {
         "second_investigator": "tinv2", "findings": "评分有误", "evidence_reviewed": "评标报告"}})
-    assert refused.status_code == 422 and "recused" in refused.get_json()["message"]
+    assert refused.status_code == 400  # a recused investigator is no longer among the choices
+    assert "tinv2" not in refused.get_json()["details"]["second_investigator"]
 
 
 def test_conflicts_page_declares_and_lists(login, engine):

@@ -144,7 +144,7 @@ def test_unclaim_returns_the_task_to_the_group(make_case, login, engine):
     assert open_task(engine, case["id"], "review", "intake1")["assignee"] is None
 
 
-def test_investigators_typed_as_a_list_become_a_json_array(make_case, work, login, engine):
+def test_investigators_are_ticked_from_the_team(make_case, work, login, engine):
     report = make_case(type="internal_report")
     work(report["id"], "triage", "integ1", decision="accept")
     task = open_task(engine, report["id"], "form_team", "comm1")
@@ -152,8 +152,8 @@ def test_investigators_typed_as_a_list_become_a_json_array(make_case, work, logi
     browser.post(f"/tasks/{task['id']}/claim")
     assert 'name="investigators"' in browser.get(f"/tasks/{task['id']}").get_data(as_text=True)
     too_few = browser.post(f"/tasks/{task['id']}/complete", data={"investigators": "inv1"})
-    assert too_few.status_code == 400 and 'value="inv1"' in too_few.get_data(as_text=True)
-    done = browser.post(f"/tasks/{task['id']}/complete", data={"investigators": "inv1，inv2", "note": "两人调查"})
+    assert too_few.status_code == 400 and 'value="inv1" checked' in too_few.get_data(as_text=True)
+    done = browser.post(f"/tasks/{task['id']}/complete", data={"investigators": ["inv1", "inv2"], "note": "两人调查"})
     assert done.status_code == 302, done.get_data(as_text=True)[:1000]
     opened = engine.get_case(engine.actor_for("comm1"), report["id"])["open_tasks"]
     assert "investigate" in [t["element_id"] for t in opened]

@@ -2,6 +2,10 @@
 for a tender complaint the complainant's record of earlier complaints."""
 from __future__ import annotations
 
+import pytest
+
+from engine.errors import InvalidInput
+
 
 def _open_task(engine, case_id, element_id, username):
     who = engine.actor_for(username)
@@ -31,3 +35,17 @@ def test_the_clerk_sees_the_complainants_record_while_reviewing(login, engine, m
     task_id = _open_task(engine, second["id"], "acceptance_review", "clerk1")
     html = login("clerk1").get(f"/tasks/{task_id}").get_data(as_text=True)
     assert 'id="complainant-record"' in html and first["number"] in html
+
+
+def test_the_committee_picks_investigators_from_the_eligible_team(login, engine, make_case, work):
+    case = make_case("internal_report", accused_name="调查组三 Investigator 3", accused_username="inv3")
+    work(case["id"], "triage", "integ1", decision="accept", reason="线索具体")
+    comm1 = engine.actor_for("comm1")
+    task = next(t for t in engine.get_case(comm1, case["id"])["open_tasks"] if t["element_id"] == "form_team")
+    offered = engine.get_task(comm1, task["id"])["form"]["properties"]["investigators"]["items"]["enum"]
+    assert offered == ["inv1", "inv2"]  # inv3 is the accused: recused, not offered
+    engine.claim_task(comm1, task["id"])
+    html = login("comm1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'type="checkbox"' in html and 'value="inv1"' in html and 'value="inv3"' not in html
+    with pytest.raises(InvalidInput):
+        engine.complete_task(comm1, task["id"], {"investigators": ["inv1", "inv3"]})
