@@ -38,12 +38,16 @@ def _text_hash(text: str) -> str:
 
 def record(session: Session, *, at: datetime, actor: str, kind: str, case_id: int | None = None,
            element_id: str | None = None, detail: dict | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
-    head = session.scalars(select(Counter).where(Counter.name == HEAD).with_for_update()).first()
+    """Append one event to the chain inside the caller's transaction. The head row is locked once
+    per transaction and kept in `session.info`: a step's events then cost one insert each."""
+    head = session.info.get(HEAD)
     if head is None:
-        head = Counter(name=HEAD, value=0, text=GENESIS)
-        session.add(head)
-        session.flush()
+        head = session.scalars(select(Counter).where(Counter.name == HEAD).with_for_update()).first()
+        if head is None:
+            head = Counter(name=HEAD, value=0, text=GENESIS)
+            session.add(head)
+            session.flush()
+        session.info[HEAD] = head
     seq = head.value + 1
     text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
     detail_hash = _text_hash(text)
@@ -52,7 +56,6 @@ def record(session: Session, *, at: datetime, actor: str, kind: str, case_id: in
                        detail=text, detail_hash=detail_hash, prev_hash=head.text, hash=digest)
     head.value, head.text = seq, digest
     session.add(event)
-    session.flush()
     return event
 
 

@@ -45,6 +45,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "after_commit", _forget_transaction_state)
+        event.listen(self.sessions, "after_rollback", _forget_transaction_state)
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +74,11 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _forget_transaction_state(session: Session) -> None:
+    """What a transaction cached under its locks (the audit chain's head) dies with it."""
+    session.info.clear()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
