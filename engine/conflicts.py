@@ -72,7 +72,7 @@ def declare(session: Session, actor: Actor, now: datetime, fields: dict) -> dict
     recused = apply_to_filed_cases(session, row, now) if describe(row, now)["active"] else []
     audit.record(session, at=now, actor=actor.username, kind="conflict_declared",
                  detail={"conflict": row.id, "username": username, "party_kind": kind, "cases_recused": len(recused)})
-    return {**describe(row, now), "cases_recused": len(recused)}
+    return describe(row, now)  # how many cases it closed is for auditors: a count would reveal hidden reports
 
 
 def apply_to_filed_cases(session: Session, conflict: Conflict, now: datetime) -> list[int]:

@@ -128,8 +128,8 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
 
     def list_cases(self, actor: Actor, type: str | None = None, status: str | None = None,
                    overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 20) -> dict:
-        if page < 1 or not 1 <= per_page <= 100:
-            raise InvalidInput("bad paging", {"page": "from 1", "per_page": "1 to 100"})
+        if not 1 <= page <= 100000 or not 1 <= per_page <= 100:
+            raise InvalidInput("bad paging", {"page": "1 to 100000", "per_page": "1 to 100"})
         with self._tx() as session:
             return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page)
 

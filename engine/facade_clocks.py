@@ -76,7 +76,7 @@ class ClockOperations:
     # --- a case's clock ---------------------------------------------------------------------
     def case_clock(self, actor: Actor, case_id: int) -> dict:
         with self._tx() as session:
-            return pauses.case_clock(session, actor, case_id, self.ctx.now())
+            return pauses.case_clock(self.ctx, session, actor, case_id, self.ctx.now())
 
     def pause_clock(self, actor: Actor, case_id: int, kind: str, reason: str) -> dict:
         with self._tx() as session:

@@ -82,11 +82,16 @@ def _mine(actor: Actor):
                Notification.group_name.in_(sorted(actor.groups)) if actor.groups else False)
 
 
+def _readable(actor: Actor):
+    """Notices addressed to this actor or their groups, except those about a case the actor may
+    not see (recused, not on a confidential case's list): those do not exist for them."""
+    return and_(_mine(actor), or_(Notification.case_id.is_(None), and_(Case.id.is_not(None), visible_cases(actor))))
+
+
 def list_for(session: Session, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[dict]:
-    """The notices addressed to this actor or their groups, newest first; notices about a case
-    the actor may not see (recused, not on a confidential case's list) are left out."""
+    """The notices the actor may read, newest first."""
     query = (select(Notification, Case.number).outerjoin(Case, Case.id == Notification.case_id)
-             .where(_mine(actor), or_(Notification.case_id.is_(None), and_(Case.id.is_not(None), visible_cases(actor)))))
+             .where(_readable(actor)))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     rows = session.execute(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
@@ -101,11 +106,13 @@ def describe(n: Notification, number: str | None) -> dict:
 
 def mark_read(session: Session, actor: Actor, notification_id: int, now: datetime) -> dict:
     """A group notice read by one member counts as read for the group (one shared list)."""
-    row = session.scalars(select(Notification).where(Notification.id == notification_id, _mine(actor))).first()
-    if row is None:
+    found = session.execute(select(Notification, Case.number).outerjoin(Case, Case.id == Notification.case_id)
+                            .where(Notification.id == notification_id, _readable(actor))).first()
+    if found is None:
         raise NotFound("no such notification")
+    row, number = found
     row.read_at = row.read_at or now
-    return describe(row, None)
+    return describe(row, number)
 
 
 def send_outbox(ctx, sender: Sender, limit: int = 100) -> dict:

@@ -202,5 +202,12 @@ def clock_view(session: Session, actor: Actor, case: Case, now: datetime) -> dic
     }
 
 
-def case_clock(session: Session, actor: Actor, case_id: int, now: datetime) -> dict:
-    return clock_view(session, actor, load_visible_case(session, actor, case_id), now)
+def case_clock(ctx, session: Session, actor: Actor, case_id: int, now: datetime) -> dict:
+    """The clock view is a read of the case like any other: sealed cases open only with a
+    reason, and reads of confidential cases are logged."""
+    from . import disclosure
+
+    case = load_visible_case(session, actor, case_id)
+    disclosure.guard_sealed(actor, case, False)
+    disclosure.log_read(session, ctx, actor, case, "clock")
+    return clock_view(session, actor, case, now)

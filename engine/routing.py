@@ -56,8 +56,7 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
         return
     target = escalation_group(case)
     if target == task.candidate_group and not task.candidates:
-        audit.record(session, at=now, actor="system", kind="no_eligible_candidate", case_id=case.id,
-                     element_id=task.element_id, detail={"task": task.id, "group": task.candidate_group})
+        _hand_to_admins(session, case, task, now)
         return
     from_group = task.candidate_group
     task.candidate_group, task.candidates, task.assignee = target, None, None
@@ -70,4 +69,24 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
                              subject=f"{case.number or ''} {task.name}: 无可办理人员，已提级 / escalated: "
                                      "nobody eligible is left in the lane",
                              body=""))
+    session.flush()
+
+
+def _hand_to_admins(session: Session, case: Case, task: Task, now: datetime) -> None:
+    """The supervising group itself has nobody eligible (the complaint names the only supervisor):
+    the admins who may see the case become the task's candidates and are told, so it never waits
+    for ever. A confidential report's circle is never widened: there the event is recorded and the
+    committee's own superiors must act outside the system (检举控告: one level up)."""
+    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case.id)))
+    admins = [] if case.confidential else [u for u in users.users_with_role(session, "admin") if u not in excluded]
+    audit.record(session, at=now, actor="system", kind="no_eligible_candidate", case_id=case.id,
+                 element_id=task.element_id, detail={"task": task.id, "group": task.candidate_group,
+                                                     "handed_to_admins": len(admins)})
+    if not admins:
+        return
+    task.candidates, task.assignee = admins, None
+    for username in admins:
+        session.add(Notification(kind="escalation", case_id=case.id, username=username, created_at=now,
+                                 subject=f"{case.number or ''} {task.name}: 无可办理人员，请指派 / "
+                                         "nobody eligible is left: please take or reassign", body=""))
     session.flush()

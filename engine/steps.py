@@ -82,8 +82,22 @@ class CaseStep:
         self._guard(lambda: reopened.append(self.run.reopen_last_decision(data, self.now)))
         if reopened[0]:
             self.case.status, self.case.closed_at = "open", None
+            self._restart_deadline_of(reopened[0])
             self.audit("case_reopened", {"reason": "new information from the complainant"}, reopened[0])
         return reopened[0]
+
+    def _restart_deadline_of(self, element_id: str) -> None:
+        """The decision taken again gets its full period again, counted from now (a re-triage of a
+        pending report has its 2 working days, not the deadline of the first filing)."""
+        human = next((t for t in self.run.ready_human_tasks() if t.element_id == element_id), None)
+        name = human.properties.get("dueDateVariable") if human else None
+        basis = (self.case.deadline_basis or {}).get(name) if name else None
+        if not basis or "amount" not in basis:
+            return
+        fresh = {**basis, "from": self.now.isoformat(), "extra_working_days": 0, "extra_calendar_days": 0}
+        due, provisional = retime.count(self.calendar, fresh)
+        self.move_deadlines({name: due.isoformat()},
+                            {**self.case.deadline_basis, name: {**fresh, "provisional": provisional}})
 
     def fire_timers(self) -> None:
         self._guard(lambda: self.run.fire_timers(self.now))

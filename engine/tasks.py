@@ -107,7 +107,10 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -
 def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
     row = session.get(Task, task_id)
     if row is not None and is_excluded(session, row.case_id, actor.username):
-        raise Forbidden("you are recused from this case and may not take its tasks")
+        # Recused staff get the 403 the API promises, except on a confidential report: nothing about
+        # it, not even that it exists, may reach the accused or anyone recused (404 as if missing).
+        if not session.get(Case, row.case_id).confidential:
+            raise Forbidden("you are recused from this case and may not take its tasks")
     task, case, definition = _load(session, actor, task_id)
     if task.state != "ready":
         raise Conflict("this task is already completed")

@@ -109,8 +109,20 @@ def user_groups(session: Session, username: str) -> list[str]:
 
 
 def find_username(session: Session, name: str) -> str | None:
-    if not name:
+    """The staff member a complaint names, as people write it: the username in any case, the
+    display name, or the display name's first part ("调查组三" for "调查组三 Investigator 3").
+    Recusal depends on this, so a near miss must still find the accused."""
+    wanted = " ".join((name or "").split()).lower()
+    if not wanted:
         return None
-    name = name.strip()
-    user = session.scalars(select(User).where((User.username == name) | (User.display_name == name))).first()
-    return user.username if user else None
+    for user in session.scalars(select(User).order_by(User.id)):
+        display = " ".join((user.display_name or "").split()).lower()
+        if wanted in (user.username.lower(), display) or (display and display.split(" ")[0] == wanted):
+            return user.username
+    return None
+
+
+def users_with_role(session: Session, role: str) -> list[str]:
+    """Active users holding a role (roles are stored comma-separated)."""
+    rows = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
+    return [u.username for u in rows if role in u.roles.split(",")]

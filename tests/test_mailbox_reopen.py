@@ -30,3 +30,15 @@ def test_a_rejected_case_stays_decided_when_the_complainant_writes(client, engin
     case = engine.get_case(engine.actor_for("clerk1"), filed["id"])
     assert case["status"] == "rejected" and case["open_tasks"] == []
     assert case["messages"][-1]["body"] == "我们不同意不予受理的决定。"
+
+
+def test_the_reopened_triage_gets_its_two_working_days_again(client, engine, clock, make_case, work):
+    from datetime import datetime, timezone
+
+    filed = make_case("internal_report", anonymous=True, reporter_name=None, reporter_contact=None,
+                      reporter_department=None)
+    work(filed["id"], "triage", "integ1", decision="insufficient", reason="线索不具体，暂存待查")
+    clock.set(datetime(2026, 12, 14, 2, 0, tzinfo=timezone.utc))  # Monday 14 December, 10:00 in Shanghai
+    client.post(f"/api/v1/public/reports/{filed['receipt']}/messages", json={"body": "补充了具体的时间地点和人员。"})
+    triage = engine.get_case(engine.actor_for("integ1"), filed["id"])["open_tasks"][0]
+    assert triage["due_at"] == "2026-12-16T16:00:00+00:00" and not triage["overdue"]  # 24:00 Wednesday 16th

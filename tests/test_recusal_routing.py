@@ -1,6 +1,8 @@
 """Conflicts of interest, self-recusal and routing around the recused (回避)."""
 from __future__ import annotations
 
+import pytest
+
 API = "/api/v1"
 REVIEW_ACCEPT = {"decision": "accept", "complex": False}
 
@@ -40,7 +42,7 @@ def test_a_conflict_declared_later_closes_the_filed_case_and_frees_the_task(clie
     task = investigate_task(engine, case["id"])
     engine.claim_task(engine.actor_for("quality1"), task["id"])
     declared = engine.declare_conflict(engine.actor_for("quality1"), "王小明", "近亲属 / near relative")
-    assert declared["cases_recused"] == 1
+    assert "cases_recused" not in declared  # a count would tell whether hidden reports name the party
     assert client.get(f"{API}/cases/{case['id']}", headers=api("quality1")).status_code == 404
     assert client.post(f"{API}/tasks/{task['id']}/claim", headers=api("quality1")).status_code == 403
     freed = investigate_task(engine, case["id"])
@@ -116,3 +118,26 @@ def test_the_recuse_button_on_the_case_page(login, engine, make_case, work):
     assert "/recuse" in web.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert web.post(f"/tasks/{task['id']}/recuse", data={"reason": "利益相关"}).status_code == 302
     assert web.get(f"/cases/{case['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("named", [{"accused_username": "INV3"}, {"accused_name": "调查组三"},
+                                   {"accused_name": "调查组三 Investigator 3"}, {"accused_username": "inv3"}])
+def test_the_accused_is_recognised_as_people_write_the_name(engine, make_case, work, named):
+    case = make_case("internal_report", **named)
+    work(case["id"], "triage", "integ1", decision="accept", reason="线索具体")
+    comm1 = engine.actor_for("comm1")
+    task = next(t for t in engine.get_case(comm1, case["id"])["open_tasks"] if t["element_id"] == "form_team")
+    assert engine.get_task(comm1, task["id"])["form"]["properties"]["investigators"]["items"]["enum"] == ["inv1", "inv2"]
+
+
+def test_a_complaint_against_the_only_supervisor_goes_to_the_admins(engine, make_case, work):
+    case = make_case("complaint", by="intake1", accused_staff="supervisor1")
+    work(case["id"], "review", "intake1", **REVIEW_ACCEPT)
+    work(case["id"], "investigate", "quality1", root_cause="包装运输受潮", responsibility="company",
+         remedy="exchange", remedy_detail="更换两条")
+    admin = engine.actor_for("admin1")
+    approve = next(t for t in engine.get_case(admin, case["id"])["open_tasks"] if t["element_id"] == "approve")
+    assert approve["id"] in [t["id"] for t in engine.list_tasks(admin, "available")]
+    assert any(n["kind"] == "escalation" for n in engine.list_notifications(admin))
+    engine.claim_task(admin, approve["id"])
+    assert engine.complete_task(admin, approve["id"], {"approved": True, "comment": "同意"})["case_status"] == "open"

@@ -43,7 +43,7 @@ def _failed(error: EngineError) -> None:
     flash(reason_text(error.message) + (f" ({details})" if details else ""), "error")
 
 
-@bp.route("/cases/<int:case_id>/clock/pause", methods=("POST",))
+@bp.route("/cases/<int(max=2147483647):case_id>/clock/pause", methods=("POST",))
 @login_required
 def pause(case_id: int):
     """Stop the case clock with a reason."""
@@ -56,7 +56,7 @@ def pause(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/cases/<int:case_id>/clock/resume", methods=("POST",))
+@bp.route("/cases/<int(max=2147483647):case_id>/clock/resume", methods=("POST",))
 @login_required
 def resume(case_id: int):
     """Restart the clock; pending deadlines move by the paused time."""
@@ -69,7 +69,7 @@ def resume(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/cases/<int:case_id>/clock/extensions", methods=("POST",))
+@bp.route("/cases/<int(max=2147483647):case_id>/clock/extensions", methods=("POST",))
 @login_required
 def request_extension(case_id: int):
     """Ask the supervisor for more working days."""
@@ -86,7 +86,7 @@ def request_extension(case_id: int):
     return _back(case_id)
 
 
-@bp.route("/cases/<int:case_id>/clock/extensions/<int:request_id>", methods=("POST",))
+@bp.route("/cases/<int(max=2147483647):case_id>/clock/extensions/<int(max=2147483647):request_id>", methods=("POST",))
 @login_required
 def decide_extension(case_id: int, request_id: int):
     """The supervisor approves or refuses an extension request."""

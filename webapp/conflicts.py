@@ -61,12 +61,12 @@ def declare():
             (form.get("username") or "").strip() or None, form_day("valid_from"), form_day("valid_to", True))
     except (InvalidInput, Forbidden) as error:
         return render_index(error.details if isinstance(error.details, dict) else {"party": error.message}, 400)
-    flash(_("Conflict recorded; %(n)s filed case(s) are now closed to %(user)s.", n=declared["cases_recused"],
-            user=declared["username"]), "success")
+    flash(_("Conflict recorded; cases naming this party are now closed to %(user)s.", user=declared["username"]),
+          "success")
     return redirect(url_for("conflicts.index"))
 
 
-@bp.route("/conflicts/<int:conflict_id>/end", methods=("POST",))
+@bp.route("/conflicts/<int(max=2147483647):conflict_id>/end", methods=("POST",))
 @login_required
 def end(conflict_id: int):
     """The conflict no longer holds from today."""
@@ -75,7 +75,7 @@ def end(conflict_id: int):
     return redirect(url_for("conflicts.index"))
 
 
-@bp.route("/tasks/<int:task_id>/recuse", methods=("POST",))
+@bp.route("/tasks/<int(max=2147483647):task_id>/recuse", methods=("POST",))
 @login_required
 def recuse(task_id: int):
     """Step aside from a task's case with a reason; the task goes back to the group (or up)."""

@@ -155,7 +155,7 @@ def openapi_paths() -> dict:
             "get": _op("Declared conflicts of interest (own; admins and auditors: anyone's)", array(CONFLICT),
                        errors=("403",), params=[query("username", "whose conflicts", {"type": "string"})]),
             "post": _op("Declare a conflict of interest; recuses its holder from filed cases naming the party",
-                        {**CONFLICT, "properties": {**CONFLICT["properties"], "cases_recused": INT}},
+                        CONFLICT,
                         errors=("403",), body=CONFLICT_IN, code="201"),
         },
         "/conflicts/{conflict_id}/end": {"post": _op(
