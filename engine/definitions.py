@@ -182,6 +182,8 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
             err = check_expression(node.text)
             if err:
                 bad(node.getparent(), f"{tag}: {err}")
+        elif tag == "boundaryEvent" and node.find("bpmn:timerEventDefinition", NS) is not None:
+            summary.setdefault("timed_tasks", []).append(node.get("attachedToRef"))
         elif tag == "endEvent" and etree.QName(node.getparent()).localname == "process":
             if not END_EVENT_ID.match(node.get("id") or ""):
                 bad(node, "an end event's id must say how the case ends: end_closed, end_rejected, "

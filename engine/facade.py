@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, cases, definitions, disclosure, tasks, timers, users
+from . import audit, cases, definitions, disclosure, task_alerts, tasks, timers, users
 from .actors import Actor
 from .context import EngineContext
 from .demo import DEMO_USERS
@@ -191,6 +191,10 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
     # --- time and audit ----------------------------------------------------------------------
     def fire_timers(self, as_of: datetime | None = None) -> int:
         return timers.fire_due(self.ctx, as_of)
+
+    def send_task_alerts(self, as_of: datetime | None = None) -> int:
+        """催办/督办 for due tasks the diagrams draw no timer on; returns how many were sent."""
+        return task_alerts.send_due(self.ctx, as_of)
 
     def verify_audit(self) -> dict:
         with self._tx() as session:

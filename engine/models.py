@@ -165,6 +165,8 @@ class Task(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     completed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 
 class Timer(Base):

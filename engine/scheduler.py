@@ -18,8 +18,9 @@ def _tick(engine, sender=None) -> None:
     """Fire due timers, then deliver queued mail when SMTP is configured."""
     try:
         fired = engine.fire_timers()
-        if fired:
-            log.info("fired %d timer(s)", fired)
+        alerts = engine.send_task_alerts()
+        if fired or alerts:
+            log.info("fired %d timer(s), sent %d task alert(s)", fired, alerts)
         if sender is not None:
             engine.send_outbox(sender)
     except Exception:  # a bad tick must not stop the scheduler; the next tick retries

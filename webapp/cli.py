@@ -89,8 +89,10 @@ def timers() -> None:
 @click.option("--as-of", "as_of", required=True, type=INSTANT, help="e.g. 2026-11-05T00:00:00+08:00")
 def timers_fire(as_of: datetime) -> None:
     """Fire every timer due at that instant and print how many fired."""
-    fired = _engine().fire_timers(as_of)
+    engine = _engine()
+    fired = engine.fire_timers(as_of)
     click.echo(f"{fired} timer(s) fired")
+    click.echo(f"{engine.send_task_alerts(as_of)} task reminder(s) and escalation(s) sent")
 
 
 @cli.group("audit")

@@ -297,6 +297,8 @@ def upgrade() -> None:
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.String(length=80), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,58 @@
+"""催办 before and 督办 at the due time of tasks whose diagram draws no timer (review, triage,
+reply, decision...): once each, never early, and not for tasks the diagram already times."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utc(*parts) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+def alerts(runner, clock, instant: datetime) -> int:
+    clock.set(instant)
+    result = runner.invoke(args=["timers", "fire", "--as-of", instant.isoformat()])
+    assert result.exit_code == 0, result.output
+    return int(result.output.splitlines()[1].split()[0])
+
+
+def test_review_is_reminded_then_escalated_once_each(engine, runner, clock, make_case):
+    case = make_case("complaint")  # filed Monday 2 Nov 09:00 Shanghai; review due 24:00 Tuesday 3 Nov
+    assert engine.get_case(engine.actor_for("intake1"), case["id"])["open_tasks"][0]["due_at"] == "2026-11-03T16:00:00+00:00"
+    assert alerts(runner, clock, utc(2026, 11, 2, 15, 59)) == 0     # Monday 23:59 in Shanghai: too early
+    assert alerts(runner, clock, utc(2026, 11, 2, 16, 0)) == 1      # 00:00 Tuesday: the last working day
+    assert alerts(runner, clock, utc(2026, 11, 3, 9, 0)) == 0       # not twice
+    reminders = engine.list_notifications(engine.actor_for("intake2"))
+    assert [(n["kind"], n["to_group"]) for n in reminders] == [("reminder", "intake")]
+    assert alerts(runner, clock, utc(2026, 11, 3, 15, 59)) == 0
+    assert alerts(runner, clock, utc(2026, 11, 3, 16, 0)) == 1      # 24:00 Tuesday: overdue
+    assert alerts(runner, clock, utc(2026, 11, 5, 0, 0)) == 0
+    escalations = engine.list_notifications(engine.actor_for("supervisor1"))
+    assert [(n["kind"], n["to_group"]) for n in escalations] == [("escalation", "supervisor")]
+    kinds = [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), case["id"])["events"]]
+    assert kinds.count("notification_reminder") == 1 and kinds.count("notification_escalation") == 1
+
+
+def test_the_reminder_goes_to_whoever_holds_the_task(engine, runner, clock, make_case):
+    case = make_case("complaint")
+    intake1 = engine.actor_for("intake1")
+    engine.claim_task(intake1, engine.get_case(intake1, case["id"])["open_tasks"][0]["id"])
+    assert alerts(runner, clock, utc(2026, 11, 2, 16, 0)) == 1
+    assert [(n["kind"], n["to_user"]) for n in engine.list_notifications(intake1)] == [("reminder", "intake1")]
+    assert engine.list_notifications(engine.actor_for("intake2")) == []
+
+
+def test_tasks_the_diagram_times_get_no_second_alert(engine, runner, clock, make_case, work):
+    case = make_case("complaint")
+    work(case["id"], "review", "intake1", decision="accept", reason="受理", complex=False)
+    investigate = engine.get_case(engine.actor_for("quality1"), case["id"])["open_tasks"][0]
+    assert investigate["element_id"] == "investigate"
+    engine.ctx.clock.set(utc(2026, 12, 31, 0, 0))
+    assert engine.send_task_alerts(utc(2026, 12, 31, 0, 0)) == 0  # its boundary timers do 催办 and 督办
+
+
+def test_a_paused_case_is_not_chased(engine, runner, clock, make_case):
+    case = make_case("complaint")
+    intake1 = engine.actor_for("intake1")
+    engine.pause_clock(intake1, case["id"], "correction", "等待投诉人补充订单信息")
+    assert alerts(runner, clock, utc(2026, 11, 4, 0, 0)) == 0
