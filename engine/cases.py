@@ -37,6 +37,8 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
         raise Forbidden(f"only the {intake_group} group files {definition.key} cases for complainants")
     if not isinstance(data, dict):
         raise InvalidInput("the report data must be an object", {"data": "expected an object"})
+    if not isinstance(anonymous, bool) or not isinstance(data.get("anonymous", False), bool):
+        raise InvalidInput("anonymous must be true or false", {"anonymous": "must be true or false"})
     if anonymous and not summary.get("anonymous_allowed"):
         raise Rejected("this type of complaint cannot be filed anonymously; a written complaint needs the "
                        "complainant's name and signature. Report misconduct anonymously through the "
@@ -50,7 +52,7 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     if anonymous:
         for name in secret_names:
             data.pop(name, None)
-    accepted = validate_form(intake, data)
+    accepted = validate_form(intake, data, today=ctx.now().astimezone(ctx.zone).date())
     files = _check_attachments(ctx, intake, attachments or [])
     personal = {k: accepted.pop(k) for k in secret_names if k in accepted}
 
@@ -88,6 +90,8 @@ def _check_attachments(ctx: EngineContext, intake: dict, attachments: list[dict]
         content = item.get("data")
         if not isinstance(content, (bytes, bytearray)) or not item.get("filename"):
             raise InvalidInput("an attachment is malformed", {f"attachments.{i}": "needs a filename and content"})
+        if not content:
+            raise InvalidInput("an attachment is empty", {f"attachments.{i}": "the file is empty"})
         if len(content) > ctx.settings.max_attachment_bytes:
             raise TooLarge("an attachment is too large", {f"attachments.{i}": "at most 10 MiB per file"})
         name = SAFE_FILENAME.sub("_", str(item["filename"]).split("/")[-1].split("\\")[-1])[:200] or "file"

@@ -183,7 +183,11 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
             if err:
                 bad(node.getparent(), f"{tag}: {err}")
         elif tag == "boundaryEvent" and node.find("bpmn:timerEventDefinition", NS) is not None:
-            summary.setdefault("timed_tasks", []).append(node.get("attachedToRef"))
+            # which 催办/督办 the diagram draws itself: a timer on a `*remind*` time is the reminder,
+            # any other boundary timer on the task stands for its escalation
+            when = " ".join(node.find("bpmn:timerEventDefinition", NS).itertext())
+            kind = "reminder" if "remind" in when else "escalation"
+            summary.setdefault("drawn_alerts", {}).setdefault(node.get("attachedToRef"), []).append(kind)
         elif tag == "endEvent" and etree.QName(node.getparent()).localname == "process":
             if not END_EVENT_ID.match(node.get("id") or ""):
                 bad(node, "an end event's id must say how the case ends: end_closed, end_rejected, "

@@ -40,8 +40,9 @@ def personal_fields(schema: dict) -> list[str]:
                   if isinstance(prop, dict) and prop.get("x-personal"))
 
 
-def validate_form(schema: dict | None, data) -> dict:
-    """Return the accepted fields or raise InvalidInput with {field: reason}."""
+def validate_form(schema: dict | None, data, today: date | None = None) -> dict:
+    """Return the accepted fields or raise InvalidInput with {field: reason}. With `today`, date
+    fields marked `x-not-future` may not lie after it (nobody learns of a matter tomorrow)."""
     if not isinstance(data, dict):
         raise InvalidInput("the form data must be an object", {"data": "expected an object"})
     if not schema:
@@ -53,6 +54,15 @@ def validate_form(schema: dict | None, data) -> dict:
     for error in sorted(validator.iter_errors(accepted), key=lambda e: [str(p) for p in e.path]):
         for field, reason in _explain(error):
             details.setdefault(field, reason)
+    if today is not None:
+        for name, prop in (schema.get("properties") or {}).items():
+            value = accepted.get(name)
+            if isinstance(prop, dict) and prop.get("x-not-future") and isinstance(value, str) and name not in details:
+                try:
+                    if date.fromisoformat(value) > today:
+                        details[name] = "must not be in the future"
+                except ValueError:
+                    pass  # the format check reports it
     if details:
         raise InvalidInput("some fields are missing or invalid", details)
     return accepted

@@ -7,12 +7,12 @@ so the inbox and the scheduler never deserialize a workflow.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from datetime import date
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+                        TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -20,7 +20,27 @@ class Base(DeclarativeBase):
     pass
 
 
-Stamp = DateTime(timezone=True)
+class UTCDateTime(TypeDecorator):
+    """Instants stored in UTC on every database. SQLite keeps no offset: an instant given with
+    +08:00 would otherwise be stored as its wall time and read back 8 hours off."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+Stamp = UTCDateTime()
 
 
 class User(Base):

@@ -1,9 +1,9 @@
 """催办 and 督办 for tasks whose diagram draws no timer of its own.
 
 PROCESSES.md: every open human task shows its due time, with a reminder before it and an
-escalation at it. Where a diagram draws boundary timers on a task (investigate, investigation,
-acceptance_review...), those timers do it. For every other task with a due time (review, triage,
-reply, decision...) the scheduler sends a reminder to the holder (else the candidates, else the
+escalation at it. Where a diagram draws a boundary timer for one of them (investigate's reminder
+and 督办, acceptance_review's escalation...), that timer does it. For the rest (review, triage,
+reply, decision, acceptance_review's reminder, the report investigation's escalation...) the scheduler sends a reminder to the holder (else the candidates, else the
 group) at the start of the last working day, and an escalation to the case's supervising group
 once the due time has passed. Each alert is claimed with a conditional UPDATE, so two schedulers
 never send one twice; paused and finished cases get none. Cost grows with due tasks only.
@@ -37,12 +37,12 @@ def send_due(ctx: EngineContext, as_of: datetime | None = None) -> int:
             .order_by(Task.due_at)).all()
         calendar = calendar_store.current(ctx, session)
         for task, case, definition in candidates:
-            if task.element_id in (definition.summary.get("timed_tasks") or []):
-                continue  # the diagram's own boundary timers remind and escalate
+            drawn = (definition.summary.get("drawn_alerts") or {}).get(task.element_id) or []
             due = aware(task.due_at)
-            if as_of >= due and _claim(session, task, "escalated_at", as_of):
-                sent += _notify(ctx, session, case, task, "escalation", as_of)
-            elif as_of < due and as_of >= calendar.working_days_before(due, 1) \
+            if as_of >= due:
+                if "escalation" not in drawn and _claim(session, task, "escalated_at", as_of):
+                    sent += _notify(ctx, session, case, task, "escalation", as_of)
+            elif "reminder" not in drawn and as_of >= calendar.working_days_before(due, 1) \
                     and _claim(session, task, "reminded_at", as_of):
                 sent += _notify(ctx, session, case, task, "reminder", as_of)
     return sent

@@ -93,6 +93,8 @@ def test_clock_api(client, api, clock, make_case, work, engine):
     assert ext.status_code == 400
     ext = client.post(f"/api/v1/cases/{case_id}/clock/extensions", headers=h, json={"working_days": 2, "reason": "x"})
     request_id = ext.get_json()["extensions"][0]["id"]
+    undecided = client.post(f"/api/v1/extensions/{request_id}/decision", headers=api("supervisor1"), json={})
+    assert undecided.status_code == 400 and "approved" in undecided.get_json()["details"]
     decided = client.post(f"/api/v1/extensions/{request_id}/decision", headers=api("supervisor1"),
                           json={"approved": True})
     assert decided.status_code == 200 and decided.get_json()["extension_rule"]["used"] == 2

@@ -56,3 +56,13 @@ def test_a_paused_case_is_not_chased(engine, runner, clock, make_case):
     intake1 = engine.actor_for("intake1")
     engine.pause_clock(intake1, case["id"], "correction", "等待投诉人补充订单信息")
     assert alerts(runner, clock, utc(2026, 11, 4, 0, 0)) == 0
+
+
+def test_a_task_with_only_an_escalation_drawn_still_gets_its_reminder(engine, runner, clock, make_case):
+    case = make_case("tender_complaint")  # acceptance_due 24:00 Thursday 5 Nov; the diagram draws its 督办
+    review = engine.get_case(engine.actor_for("clerk1"), case["id"])["open_tasks"][0]
+    assert review["element_id"] == "acceptance_review" and review["due_at"] == "2026-11-05T16:00:00+00:00"
+    assert alerts(runner, clock, utc(2026, 11, 4, 16, 0)) == 1   # 催办 at the start of Thursday
+    clock.set(utc(2026, 11, 5, 16, 0))
+    result = runner.invoke(args=["timers", "fire", "--as-of", utc(2026, 11, 5, 16, 0).isoformat()])
+    assert result.output.splitlines()[:2] == ["1 timer(s) fired", "0 task reminder(s) and escalation(s) sent"]

@@ -24,7 +24,9 @@ def test_acceptance_review_escalates_to_the_head_at_its_deadline(engine, clock, 
     assert fire(runner, clock, at(2026, 11, 5, 23, 59)) == 0
     assert fire(runner, clock, at(2026, 11, 6, 0, 0)) == 1
     assert fire(runner, clock, at(2026, 11, 30)) == 0
-    assert notes(engine, case_id) == [("escalation", "group:tender_head", "受理审查逾期（督办）/ Acceptance decision overdue")]
+    assert notes(engine, case_id) == [  # the scheduler's 催办 on the last working day, the diagram's 督办
+        ("reminder", "group:tender_clerk", "受理审查 / Acceptance review — 催办 / reminder: due soon"),
+        ("escalation", "group:tender_head", "受理审查逾期（督办）/ Acceptance decision overdue")]
     assert open_elements(engine, case_id) == ["acceptance_review"]
 
 

@@ -59,7 +59,7 @@ def request_extension(actor, case_id: int):
 def decide_extension(actor, request_id: int):
     """`{"approved": bool, "comment": text}` (the supervisor)."""
     fields = Fields(json_body())
-    approved = fields.boolean("approved")
+    approved = fields.boolean("approved", required=True)
     comment = fields.string("comment", required=False, max_length=2000) or ""
     fields.check()
     return reply(engine().decide_extension(actor, request_id, approved, comment))

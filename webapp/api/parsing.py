@@ -202,10 +202,12 @@ class Fields:
             return default
         return value
 
-    def boolean(self, name: str, default: bool = False) -> bool:
+    def boolean(self, name: str, default: bool = False, required: bool = False) -> bool:
         """A boolean field; multipart text such as "true" or "0" counts too."""
         value = self.source.get(name)
         if value is None:
+            if required:
+                self.details[name] = "this field is required"
             return default
         if isinstance(value, bool):
             return value
