@@ -103,12 +103,12 @@ def test_internal_report_out_of_scope_ends(client, h):
     case_id = case_of_receipt(client, h("integ1"), number)["id"]
     step = work(client, h, case_id, "triage", "integ1", decision="out_of_scope",
                 reason="属于劳动争议，请通过劳动仲裁解决。")
-    assert step["next_tasks"] == [] and step["case_status"] == "closed"
-    assert status_of(client, h("integ1"), case_id) == "closed"
+    assert step["next_tasks"] == [] and step["case_status"] == "rejected"
+    assert status_of(client, h("integ1"), case_id) == "rejected"
     path = client.get(f"{API}/cases/{case_id}/path", headers=h("integ1")).get_json()
-    assert "end_closed_out_of_scope" in path["completed"] and path["active"] == []
+    assert "end_rejected_out_of_scope" in path["completed"] and path["active"] == []
     public = client.get(f"{API}/public/reports/{resp.get_json()['receipt']}").get_json()
-    assert public["status"] == "closed" and public["messages"]  # the reporter is told
+    assert public["status"] == "rejected" and public["messages"]  # the reporter is told
 
 
 def test_anonymous_report_with_too_little_is_stored_pending(client, h):

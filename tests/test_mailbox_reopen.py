@@ -18,7 +18,7 @@ def test_new_information_reopens_a_pending_report_at_triage(client, engine, make
     assert "钱某" in case["data"]["new_information"]
     kinds = [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), filed["id"])["events"]]
     assert "case_reopened" in kinds
-    assert work(filed["id"], "triage", "integ1", decision="out_of_scope", reason="属于劳动争议")["case_status"] == "closed"
+    assert work(filed["id"], "triage", "integ1", decision="out_of_scope", reason="属于劳动争议")["case_status"] == "rejected"
 
 
 def test_a_rejected_case_stays_decided_when_the_complainant_writes(client, engine, make_case, work):

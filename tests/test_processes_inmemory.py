@@ -451,7 +451,7 @@ def report_case(roundtrip, intake=None, **kwargs) -> InMemoryCase:
 def test_report_out_of_scope(roundtrip):
     case = report_case(roundtrip)
     case.complete("triage", decision="out_of_scope", reason="属劳动争议", note_to_reporter="请向劳动争议调解委员会申请调解。")
-    assert case.status == "closed" and case.ends == ["end_closed_out_of_scope"]
+    assert case.status == "rejected" and case.ends == ["end_rejected_out_of_scope"]
     assert "劳动争议调解委员会" in case.messages()[-1]["body"]
 
 
