@@ -80,26 +80,26 @@ def compile_script(script: str):
 
 def check_expression(expression: str) -> str | None:
     """Deploy-time check: None when the expression compiles in the restricted environment."""
-    try:
-        ast.parse(expression.strip(), mode="eval")
-        compile_expression(expression)
-    except SyntaxError as exc:
-        return f"syntax error: {exc.msg}"
-    except UnsafeScript as exc:
-        return str(exc)
-    return None
+    return _first_problem(lambda: (ast.parse(expression.strip(), mode="eval"), compile_expression(expression)))
 
 
 def check_script(script: str) -> str | None:
     """Deploy-time check for scripts: no imports, no `while` loops (unbounded CPU), restricted compile."""
-    try:
-        tree = ast.parse(script)
-        for node in ast.walk(tree):
+    def check() -> None:
+        for node in ast.walk(ast.parse(script)):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                return f"line {node.lineno}: imports are not allowed in diagram scripts"
+                raise UnsafeScript(f"line {node.lineno}: imports are not allowed in diagram scripts")
             if isinstance(node, ast.While):
-                return f"line {node.lineno}: while loops are not allowed in diagram scripts"
+                raise UnsafeScript(f"line {node.lineno}: while loops are not allowed in diagram scripts")
         compile_script(script)
+
+    return _first_problem(check)
+
+
+def _first_problem(check) -> str | None:
+    """Run a deploy-time check: None when it passes, else the reason in one line."""
+    try:
+        check()
     except SyntaxError as exc:
         return f"syntax error on line {exc.lineno}: {exc.msg}"
     except UnsafeScript as exc:

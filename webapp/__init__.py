@@ -46,9 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import (api, auth, calendar_admin, cases, cli, clock, conflicts, error_pages, i18n, inbox, notifications,
-                   public)
+    from . import (api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n, inbox,
+                   notifications, public)
 
+    converters.init_app(app)
     i18n.init_app(app)
     error_pages.init_app(app)
     auth.init_app(app)

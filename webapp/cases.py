@@ -56,7 +56,7 @@ def intake_schema(type_key: str) -> dict:
         return {}
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>")
+@bp.route("/cases/<id:case_id>")
 @login_required
 def detail(case_id: int):
     """One case: facts, deadlines, open tasks, messages and attachments (a sealed one: the form to open it)."""
@@ -77,7 +77,7 @@ def render_case(case: dict, revealed: dict | None = None, events: list | None = 
                            opened_events=events), status
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/open-sealed", methods=("POST",))
+@bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))
 @login_required
 def open_sealed(case_id: int):
     """An auditor or the committee opens a sealed report with a reason (audited)."""
@@ -89,7 +89,7 @@ def open_sealed(case_id: int):
     return render_case(opened["case"], events=opened["events"])
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/reveal-identity", methods=("POST",))
+@bp.route("/cases/<id:case_id>/reveal-identity", methods=("POST",))
 @login_required
 def reveal_identity(case_id: int):
     """The committee sees the reporter's identity, with a reason (audited)."""
@@ -101,7 +101,7 @@ def reveal_identity(case_id: int):
     return render_case(engine().get_case(current_actor(), case_id), revealed=revealed)
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/history")
+@bp.route("/cases/<id:case_id>/history")
 @login_required
 def history(case_id: int):
     """Every event of the case in order: who, when, what."""
@@ -111,7 +111,7 @@ def history(case_id: int):
     return render_template("cases/history.html", case=case, events=events)
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/attachments/<int(max=2147483647):attachment_id>")
+@bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")
 @login_required
 def attachment(case_id: int, attachment_id: int):
     """Download an attachment (always as a download, never rendered inline)."""

@@ -38,38 +38,40 @@ def _back(case_id: int):
     return redirect(url_for("cases.detail", case_id=case_id) + "#clock")
 
 
+def _act(case_id: int, call, success: str):
+    """Run one engine call for the clock panel, flash its outcome and go back to the panel."""
+    try:
+        call()
+    except EngineError as error:
+        _failed(error)
+    else:
+        flash(success, "success")
+    return _back(case_id)
+
+
 def _failed(error: EngineError) -> None:
     details = "; ".join(f"{k}: {v}" for k, v in (getattr(error, "details", None) or {}).items())
     flash(reason_text(error.message) + (f" ({details})" if details else ""), "error")
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/clock/pause", methods=("POST",))
+@bp.route("/cases/<id:case_id>/clock/pause", methods=("POST",))
 @login_required
 def pause(case_id: int):
     """Stop the case clock with a reason."""
-    try:
-        engine().pause_clock(current_actor(), case_id, request.form.get("kind", ""), request.form.get("reason", ""))
-    except EngineError as error:
-        _failed(error)
-    else:
-        flash(_("The case clock is paused."), "success")
-    return _back(case_id)
+    return _act(case_id, lambda: engine().pause_clock(
+        current_actor(), case_id, request.form.get("kind", ""), request.form.get("reason", "")),
+        _("The case clock is paused."))
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/clock/resume", methods=("POST",))
+@bp.route("/cases/<id:case_id>/clock/resume", methods=("POST",))
 @login_required
 def resume(case_id: int):
     """Restart the clock; pending deadlines move by the paused time."""
-    try:
-        engine().resume_clock(current_actor(), case_id)
-    except EngineError as error:
-        _failed(error)
-    else:
-        flash(_("The case clock runs again; pending deadlines were moved by the paused time."), "success")
-    return _back(case_id)
+    return _act(case_id, lambda: engine().resume_clock(current_actor(), case_id),
+                _("The case clock runs again; pending deadlines were moved by the paused time."))
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/clock/extensions", methods=("POST",))
+@bp.route("/cases/<id:case_id>/clock/extensions", methods=("POST",))
 @login_required
 def request_extension(case_id: int):
     """Ask the supervisor for more working days."""
@@ -77,24 +79,16 @@ def request_extension(case_id: int):
         days = int(request.form.get("working_days") or 0)
     except ValueError:
         days = 0
-    try:
-        engine().request_extension(current_actor(), case_id, days, request.form.get("reason", ""))
-    except EngineError as error:
-        _failed(error)
-    else:
-        flash(_("The extension request went to the supervisor."), "success")
-    return _back(case_id)
+    return _act(case_id, lambda: engine().request_extension(
+        current_actor(), case_id, days, request.form.get("reason", "")),
+        _("The extension request went to the supervisor."))
 
 
-@bp.route("/cases/<int(max=2147483647):case_id>/clock/extensions/<int(max=2147483647):request_id>", methods=("POST",))
+@bp.route("/cases/<id:case_id>/clock/extensions/<id:request_id>", methods=("POST",))
 @login_required
 def decide_extension(case_id: int, request_id: int):
     """The supervisor approves or refuses an extension request."""
     approved = request.form.get("approved") == "1"
-    try:
-        engine().decide_extension(current_actor(), request_id, approved, request.form.get("comment", ""))
-    except EngineError as error:
-        _failed(error)
-    else:
-        flash(_("Extension approved.") if approved else _("Extension refused."), "success")
-    return _back(case_id)
+    return _act(case_id, lambda: engine().decide_extension(
+        current_actor(), request_id, approved, request.form.get("comment", "")),
+        _("Extension approved.") if approved else _("Extension refused."))

@@ -66,7 +66,7 @@ def declare():
     return redirect(url_for("conflicts.index"))
 
 
-@bp.route("/conflicts/<int(max=2147483647):conflict_id>/end", methods=("POST",))
+@bp.route("/conflicts/<id:conflict_id>/end", methods=("POST",))
 @login_required
 def end(conflict_id: int):
     """The conflict no longer holds from today."""
@@ -75,7 +75,7 @@ def end(conflict_id: int):
     return redirect(url_for("conflicts.index"))
 
 
-@bp.route("/tasks/<int(max=2147483647):task_id>/recuse", methods=("POST",))
+@bp.route("/tasks/<id:task_id>/recuse", methods=("POST",))
 @login_required
 def recuse(task_id: int):
     """Step aside from a task's case with a reason; the task goes back to the group (or up)."""

@@ -33,7 +33,7 @@ def back(default_endpoint: str = "inbox.index", **values):
     return redirect(safe_next(request.form.get("next"), url_for(default_endpoint, **values)))
 
 
-@bp.route("/tasks/<int(max=2147483647):task_id>/claim", methods=("POST",))
+@bp.route("/tasks/<id:task_id>/claim", methods=("POST",))
 @login_required
 def claim(task_id: int):
     """Take a task from the group's list."""
@@ -47,7 +47,7 @@ def claim(task_id: int):
     return back()
 
 
-@bp.route("/tasks/<int(max=2147483647):task_id>/unclaim", methods=("POST",))
+@bp.route("/tasks/<id:task_id>/unclaim", methods=("POST",))
 @login_required
 def unclaim(task_id: int):
     """Hand a task back to its group."""
@@ -71,7 +71,7 @@ def render_task(task: dict, values: MultiDict, errors=None, general=None, status
     return page, status
 
 
-@bp.route("/tasks/<int(max=2147483647):task_id>")
+@bp.route("/tasks/<id:task_id>")
 @login_required
 def task(task_id: int):
     """Show one task (NotFound becomes the 404 page)."""
@@ -79,7 +79,7 @@ def task(task_id: int):
     return render_task(found, initial_values(found.get("form")))
 
 
-@bp.route("/tasks/<int(max=2147483647):task_id>/complete", methods=("POST",))
+@bp.route("/tasks/<id:task_id>/complete", methods=("POST",))
 @login_required
 def complete(task_id: int):
     """Complete a held task with its form; the engine moves the case on."""

@@ -25,7 +25,7 @@ def index():
     return render_template("notifications/index.html", items=items, unread=unread)
 
 
-@bp.route("/notifications/<int(max=2147483647):notification_id>/read", methods=("POST",))
+@bp.route("/notifications/<id:notification_id>/read", methods=("POST",))
 @login_required
 def mark_read(notification_id: int):
     """Mark one notice read (for a group notice: for the whole group)."""

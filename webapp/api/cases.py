@@ -12,7 +12,6 @@ from .parsing import filing, query_choice, query_flag, query_int
 from .respond import NO_STORE, reply
 
 CASE_STATUSES = ("open", "closed", "rejected", "transferred", "pending", "sealed")
-MAX_ID = 2 ** 31 - 1
 SAFE_INLINE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain")
 
 
@@ -48,28 +47,28 @@ def list_cases(actor):
                                      page=page, per_page=per_page))
 
 
-@bp.get(f"/cases/<int(max={MAX_ID}):case_id>")
+@bp.get("/cases/<id:case_id>")
 @staff_required()
 def get_case(actor, case_id: int):
     """The case as the caller may see it (404 when hidden)."""
     return reply(engine().get_case(actor, case_id), 200, NO_STORE)
 
 
-@bp.get(f"/cases/<int(max={MAX_ID}):case_id>/history")
+@bp.get("/cases/<id:case_id>/history")
 @staff_required()
 def case_history(actor, case_id: int):
     """Every audit event of the case, in order."""
     return reply(engine().case_history(actor, case_id), 200, NO_STORE)
 
 
-@bp.get(f"/cases/<int(max={MAX_ID}):case_id>/path")
+@bp.get("/cases/<id:case_id>/path")
 @staff_required()
 def case_path(actor, case_id: int):
     """Completed and active element ids, for highlighting the diagram."""
     return reply(engine().case_path(actor, case_id))
 
 
-@bp.get(f"/cases/<int(max={MAX_ID}):case_id>/attachments/<int(max={MAX_ID}):attachment_id>")
+@bp.get("/cases/<id:case_id>/attachments/<id:attachment_id>")
 @staff_required()
 def case_attachment(actor, case_id: int, attachment_id: int):
     """An uploaded file, always as a download (never rendered on this site's origin)."""

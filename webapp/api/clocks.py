@@ -12,8 +12,7 @@ from .errors import bad_input
 from .parsing import Fields, json_body, query_flag
 from .respond import reply
 
-MAX_ID = 2 ** 31 - 1
-CLOCK = f"/cases/<int(max={MAX_ID}):case_id>/clock"
+CLOCK = "/cases/<id:case_id>/clock"
 
 
 @bp.get(CLOCK)
@@ -54,7 +53,7 @@ def request_extension(actor, case_id: int):
     return reply(engine().request_extension(actor, case_id, days, reason))
 
 
-@bp.post(f"/extensions/<int(max={MAX_ID}):request_id>/decision")
+@bp.post("/extensions/<id:request_id>/decision")
 @staff_required()
 def decide_extension(actor, request_id: int):
     """`{"approved": bool, "comment": text}` (the supervisor)."""
@@ -76,7 +75,7 @@ def list_notifications(actor):
     return reply(engine().list_notifications(actor, unread_only=unread))
 
 
-@bp.post(f"/notifications/<int(max={MAX_ID}):notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 @staff_required()
 def read_notification(actor, notification_id: int):
     """Mark a notice read."""

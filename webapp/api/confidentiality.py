@@ -15,8 +15,7 @@ from .openapi_schemas import ANY_OBJECT, BOOL, INT, MAYBE_STR, MAYBE_WHEN, STR, 
 from .parsing import Fields, json_body
 from .respond import NO_STORE, reply
 
-MAX_ID = 2 ** 31 - 1
-CASE = f"/cases/<int(max={MAX_ID}):case_id>"
+CASE = "/cases/<id:case_id>"
 
 
 def parse_moment(fields: Fields, name: str, end_of_day: bool = False) -> datetime | None:
@@ -66,14 +65,14 @@ def declare_conflict(actor):
     return reply(declared, 201)
 
 
-@bp.post(f"/conflicts/<int(max={MAX_ID}):conflict_id>/end")
+@bp.post("/conflicts/<id:conflict_id>/end")
 @staff_required()
 def end_conflict(actor, conflict_id: int):
     """The conflict no longer holds from now on (recusals already made stay)."""
     return reply(engine().end_conflict(actor, conflict_id))
 
 
-@bp.post(f"/tasks/<int(max={MAX_ID}):task_id>/recuse")
+@bp.post("/tasks/<id:task_id>/recuse")
 @staff_required()
 def recuse_from_task(actor, task_id: int):
     """`{"reason"}`: step aside from the task's case; the task returns to its group (or goes up)."""

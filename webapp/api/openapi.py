@@ -5,6 +5,7 @@ a description here fails the suite.
 """
 from __future__ import annotations
 
+from ..converters import MAX_ID
 from . import bp
 from .openapi_schemas import SCHEMAS, ref
 from .respond import reply
@@ -55,7 +56,7 @@ def op(summary: str, tag: str, responses: dict, *, errors=(), auth: bool = True,
 def path_param(name: str, description: str, schema: dict | None = None) -> dict:
     """A required path parameter (an id unless `schema` says otherwise)."""
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": schema or {"type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1}}
+            "schema": schema or {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 def query(name: str, description: str, schema: dict) -> dict:

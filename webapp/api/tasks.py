@@ -7,8 +7,7 @@ from .errors import bad_input
 from .parsing import Fields, json_body, query_choice
 from .respond import NO_STORE, reply
 
-MAX_ID = 2 ** 31 - 1
-TASK = f"/tasks/<int(max={MAX_ID}):task_id>"
+TASK = "/tasks/<id:task_id>"
 
 
 @bp.get("/tasks")
