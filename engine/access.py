@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, delete, exists, false, insert, or_, select
 from sqlalchemy.orm import Session
 
 from .actors import Actor
@@ -68,9 +68,20 @@ def may_see_identity(actor: Actor, case: Case) -> bool:
     return not case.confidential
 
 
-def replace_viewers(session: Session, case_id: int, groups: list[str], users: list[str]) -> None:
-    session.query(CaseViewer).filter(CaseViewer.case_id == case_id).delete()
-    for g in sorted(set(filter(None, groups))):
-        session.add(CaseViewer(case_id=case_id, group_name=g))
-    for u in sorted(set(filter(None, users))):
-        session.add(CaseViewer(case_id=case_id, username=u))
+def replace_viewers(session: Session, case_id: int, groups: list[str], users: list[str],
+                    current: set[tuple[str | None, str | None]] | None = None) -> None:
+    """Make the case's viewers exactly these groups and users, writing only the difference.
+    `current`: the (group, user) rows the caller knows the case has (read when not given)."""
+    wanted = {(g, None) for g in groups if g} | {(None, u) for u in users if u}
+    ids: dict[tuple, int] = {}
+    if current is None:
+        rows = session.execute(select(CaseViewer.id, CaseViewer.group_name, CaseViewer.username)
+                               .where(CaseViewer.case_id == case_id)).all()
+        ids = {(g, u): i for i, g, u in rows}
+        current = set(ids)
+    gone = [ids[v] for v in current - wanted if v in ids]
+    if gone:
+        session.execute(delete(CaseViewer).where(CaseViewer.id.in_(gone)))
+    added = [{"case_id": case_id, "group_name": g, "username": u} for g, u in sorted(wanted - current, key=str)]
+    if added:
+        session.execute(insert(CaseViewer), added)

@@ -4,8 +4,16 @@ Each event stores the SHA-256 of the previous event and of its own canonical con
 editing or deleting any row breaks the chain at that row. The content hashed is the detail's own
 SHA-256 (`detail_hash`), not the detail text: retention may then erase personal values from a
 detail (`redact`, marking the row) and the chain still verifies; a redacted row is accepted only
-when a later, chained `personal_data_erased` event names it. Appends take the chain head row's
-lock (`counter` 'audit_head'), so concurrent transactions on PostgreSQL never fork the chain.
+when a later, chained `personal_data_erased` event names it.
+
+Appending is cheap and late: `record` only collects the event in the session; just before the
+transaction commits (or when the log is read inside it) the collected events are chained onto
+the head (`counter` 'audit_head') and written in one insert. The head row is updated only if it
+still holds the value the transaction last saw (`note_head`: read for free with the step's first
+statement), which takes its lock for the last moments of the transaction only; when another
+transaction moved it meanwhile, the head is read again under `FOR UPDATE` and the events chained
+onto it. Concurrent writers on PostgreSQL therefore never fork the chain, and never wait for each
+other's whole step.
 """
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from .clock import aware, to_iso
@@ -36,31 +44,73 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+PENDING = "audit_pending"  # session.info: events recorded in this transaction, not yet written
+GUESS = "audit_head_seen"  # session.info: (seq, hash) of the head as this transaction last read it
+
+
 def record(session: Session, *, at: datetime, actor: str, kind: str, case_id: int | None = None,
-           element_id: str | None = None, detail: dict | None = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction. The head row is locked once
-    per transaction and kept in `session.info`: a step's events then cost one insert each."""
-    head = session.info.get(HEAD)
-    if head is None:
-        head = session.scalars(select(Counter).where(Counter.name == HEAD).with_for_update()).first()
-        if head is None:
-            head = Counter(name=HEAD, value=0, text=GENESIS)
-            session.add(head)
-            session.flush()
-        session.info[HEAD] = head
-    seq = head.value + 1
+           element_id: str | None = None, detail: dict | None = None) -> None:
+    """Add one event to the chain in the caller's transaction (written when it commits)."""
     text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
-    detail_hash = _text_hash(text)
-    digest = _digest(head.text, seq, case_id, at, actor, kind, element_id, detail_hash)
-    event = AuditEvent(seq=seq, case_id=case_id, at=at, actor=actor, kind=kind, element_id=element_id,
-                       detail=text, detail_hash=detail_hash, prev_hash=head.text, hash=digest)
-    head.value, head.text = seq, digest
-    session.add(event)
-    return event
+    session.info.setdefault(PENDING, []).append(
+        {"case_id": case_id, "at": at, "actor": actor, "kind": kind, "element_id": element_id,
+         "detail": text, "detail_hash": _text_hash(text)})
+
+
+def head_columns():
+    """The chain head as two scalar columns, for a transaction's first select to carry along
+    (then `note_head`): the append at commit needs no read of its own when nobody else wrote."""
+    head = select(Counter.value, Counter.text).where(Counter.name == HEAD)
+    return (head.with_only_columns(Counter.value).scalar_subquery().label("audit_head_seq"),
+            head.with_only_columns(Counter.text).scalar_subquery().label("audit_head_hash"))
+
+
+def note_head(session: Session, seq: int | None, digest: str | None) -> None:
+    if seq is not None and digest is not None:
+        session.info[GUESS] = (seq, digest)
+
+
+def write_pending(session: Session) -> None:
+    """Chain the collected events onto the head and write them in one insert."""
+    events = session.info.pop(PENDING, None)
+    if not events:
+        return
+    guess = session.info.pop(GUESS, None)
+    if guess is None or not _advance_head(session, guess, events, conditional=True):
+        _advance_head(session, _locked_head(session), events, conditional=False)
+    session.execute(insert(AuditEvent.__table__), events)  # Core: one statement for them all
+    session.info[GUESS] = (events[-1]["seq"], events[-1]["hash"])
+
+
+def _advance_head(session: Session, head: tuple[int, str], events: list[dict], conditional: bool) -> bool:
+    seq, prev = head
+    for ev in events:
+        seq += 1
+        ev.update(seq=seq, prev_hash=prev, hash=_digest(prev, seq, ev["case_id"], ev["at"], ev["actor"], ev["kind"],
+                                                      ev["element_id"], ev["detail_hash"]))
+        prev = ev["hash"]
+    move = update(Counter).where(Counter.name == HEAD).values(value=seq, text=prev)
+    if conditional:
+        move = move.where(Counter.value == head[0], Counter.text == head[1])
+    return session.execute(move).rowcount == 1
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    row = session.execute(select(Counter.value, Counter.text).where(Counter.name == HEAD).with_for_update()).first()
+    if row is None:  # the very first event of this database
+        session.execute(insert(Counter).values(name=HEAD, value=0, text=GENESIS))
+        return 0, GENESIS
+    return row.value, row.text
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
 
 
 def verify(session: Session) -> dict:
     """Walk the chain: {"ok", "events", "first_bad_seq"}."""
+    write_pending(session)
     prev, expected_seq, count = GENESIS, 1, 0
     redacted, vouched = [], set()
     for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
@@ -105,6 +155,7 @@ def masked(value, secrets: list[str], mask: str = MASK):
 def redact(session: Session, case_id: int, secrets: list[str], replacement: str, now: datetime) -> list[int]:
     """Erase these texts from the case's event details (retention); returns the seqs changed, which
     the caller must name in its `personal_data_erased` event for the chain to verify."""
+    write_pending(session)
     changed = []
     for ev in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)):
         text = ev.detail
@@ -118,6 +169,7 @@ def redact(session: Session, case_id: int, secrets: list[str], replacement: str,
 
 def case_events(session: Session, case_id: int, secrets: list[str] | tuple[str, ...] = ()) -> list[dict]:
     """The case's events in order; with `secrets`, those texts are masked wherever they appear."""
+    write_pending(session)
     rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
     secrets = sorted(secrets, key=len, reverse=True)
     return [{"seq": e.seq, "at": to_iso(aware(e.at)), "actor": e.actor, "kind": e.kind,

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from . import definitions, receipts
+from . import audit, definitions, receipts
 from .access import load_visible_case, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
+from .disclosure import guard_sealed, log_read
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
 from .forms import personal_fields, unstorable_text, validate_form
 from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
@@ -135,14 +136,12 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
                 omit_identity: bool = False) -> dict:
     """The case as `actor` may see it. `opened`: reached through a sealed-case opening or an export
     (which log themselves); `omit_identity`: personal fields left out, not even masked."""
-    from .disclosure import guard_sealed, log_read
-
     case = load_visible_case(session, actor, case_id)
     guard_sealed(actor, case, opened)
     if not opened:
         log_read(session, ctx, actor, case, "case")
     now = ctx.now()
-    definition = session.get(ProcessDefinition, case.definition_id)
+    definition = ctx.definitions.get(session, case.definition_id)
     detail = summarize(case, definition.name, now)
     data = dict(case.data or {})
     intake = definition.summary.get("intake_form") or {}
@@ -190,8 +189,6 @@ def complainant_record(session: Session, actor: Actor, case: Case) -> dict:
 
 
 def attachment(ctx: EngineContext, session: Session, actor: Actor, case_id: int, attachment_id: int) -> dict:
-    from .disclosure import guard_sealed, log_read
-
     case = load_visible_case(session, actor, case_id)
     guard_sealed(actor, case, False)
     log_read(session, ctx, actor, case, f"attachment {attachment_id}")
@@ -235,8 +232,6 @@ def public_view(ctx: EngineContext, session: Session, receipt: str) -> dict:
 def post_public_message(ctx: EngineContext, session: Session, receipt: str, body: str,
                         attachments: list[dict]) -> dict:
     """The complainant writes: answers open requests, and staff see it on the case."""
-    from . import audit
-
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput("the message is empty", {"body": "this field is required"})
     if unstorable_text(body):

@@ -10,6 +10,7 @@ from .calendar import WorkingCalendar
 from .clock import Clock, SystemClock
 from .crypto import FieldCipher
 from .db import Database
+from .definitions import DefinitionCache
 from .handler_api import HandlerRegistry
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
@@ -37,6 +38,8 @@ class EngineContext:
     clock: Clock = field(default_factory=SystemClock)
     # The `calendar` counter the calendar above was built at (-1: not yet read from the table).
     calendar_stamp: int = -1
+    # Deployed definitions (immutable) with their parsed specs, by id, for this engine's database.
+    definitions: DefinitionCache = field(default_factory=DefinitionCache)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from .errors import DeploymentInvalid, NotFound
 from .handler_api import HandlerRegistry
 from .models import ProcessDefinition
-from .runtime import serialize_spec
+from .runtime import ParsedSpec, parse_spec, serialize_spec
 from .script_env import check_expression, check_script
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -255,6 +256,7 @@ def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, fil
         summary=summary, deployed_at=now, deployed_by=actor)
     session.add(row)
     session.flush()
+    session.info.setdefault(UNCOMMITTED, set()).add(row.id)
     return row
 
 
@@ -288,3 +290,67 @@ def describe(row: ProcessDefinition) -> dict:
     return {"key": row.key, "name": row.name, "version": row.version, "process_id": row.process_id,
             "public": row.public, "anonymous_allowed": row.summary.get("anonymous_allowed", False),
             "intake_form": row.summary.get("intake_form", {})}
+
+
+# --- the in-process cache ------------------------------------------------------------------------
+
+UNCOMMITTED = "definitions_deployed"  # session.info: ids deployed in this transaction, not yet committed
+
+
+class Definition:
+    """A deployed version as steps and views use it: what the row says, and the parsed spec.
+    A definition row never changes once deployed, so it is read once per process and kept."""
+
+    def __init__(self, id: int, key: str, version: int, name: str, process_id: str, public: bool,
+                 summary: dict, spec_json: str):
+        self.id, self.key, self.version, self.name = id, key, version, name
+        self.process_id, self.public, self.summary = process_id, public, summary
+        self._spec_json: str | None = spec_json
+        self._spec: ParsedSpec | None = None
+        self._parsing = threading.Lock()
+
+    @property
+    def spec(self) -> ParsedSpec:
+        """The SpiffWorkflow spec, parsed on first use and shared by every run of this version."""
+        if self._spec is None:
+            with self._parsing:
+                if self._spec is None:
+                    self._spec = parse_spec(self._spec_json)
+                    self._spec_json = None
+        return self._spec
+
+
+class DefinitionCache:
+    """Definitions by id, for one engine (one database): kept on its EngineContext."""
+
+    COLUMNS = (ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name,
+               ProcessDefinition.process_id, ProcessDefinition.public, ProcessDefinition.summary,
+               ProcessDefinition.spec_json)
+
+    def __init__(self):
+        self._known: dict[int, Definition] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, definition_id: int) -> Definition:
+        known = self._known.get(definition_id)
+        if known is not None:
+            return known
+        row = session.execute(select(*self.COLUMNS).where(ProcessDefinition.id == definition_id)).one_or_none()
+        if row is None:
+            raise NotFound("no such process definition")
+        return self._keep(session, Definition(*row))
+
+    def of(self, session: Session, definition: "ProcessDefinition | Definition") -> Definition:
+        """The cached form of a row already in hand (no statement)."""
+        if isinstance(definition, Definition):
+            return definition
+        known = self._known.get(definition.id)
+        if known is not None:
+            return known
+        return self._keep(session, Definition(*(getattr(definition, c.key) for c in self.COLUMNS)))
+
+    def _keep(self, session: Session, definition: Definition) -> Definition:
+        if definition.id in session.info.get(UNCOMMITTED, ()):
+            return definition  # its transaction may still roll back and the id be used again
+        with self._lock:
+            return self._known.setdefault(definition.id, definition)

@@ -71,24 +71,6 @@ def history(ctx: EngineContext, session: Session, actor: Actor, case_id: int, op
     return {"number": case.number, "events": audit.case_events(session, case.id, masked)}
 
 
-def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:
-    """Auditor or committee, with a reason: the sealed case in full (identity still masked) and its
-    history. Each opening is an audit event."""
-    from .cases import case_detail
-
-    reason = stated_reason(reason)
-    case = load_visible_case(session, actor, case_id)
-    if case.status != SEALED:
-        raise InvalidInput("this case is not sealed; read it directly", {"case": "not sealed"})
-    if not may_open_sealed(actor):
-        raise NotFound("no such case")
-    audit.record(session, at=ctx.now(), actor=actor.username, kind="sealed_case_opened", case_id=case.id,
-                 detail={"reason": reason})
-    detail = case_detail(ctx, session, actor, case.id, opened=True)
-    return {"case": detail, "events": history(ctx, session, actor, case.id, opened=True)["events"],
-            "opened_by": actor.username, "reason": reason}
-
-
 def reveal_identity(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:
     """The committee, with a reason, learns who filed the report; the reveal is an audit event
     (naming the fields, never their values)."""
@@ -101,21 +83,3 @@ def reveal_identity(ctx: EngineContext, session: Session, actor: Actor, case_id:
                  detail={"reason": reason, "fields": sorted(identity)})
     return {"case_id": case.id, "number": case.number, "anonymous": case.anonymous,
             "erased": case.personal_erased_at is not None, "identity": identity}
-
-
-def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason=None) -> dict:
-    """The case and its history as one document for the file. A sealed case needs the opening
-    rules (auditor or committee, a reason) and its export carries no identity at all."""
-    from .cases import case_detail
-
-    case = load_visible_case(session, actor, case_id)
-    sealed = case.status == SEALED
-    if sealed or case.confidential:
-        reason = stated_reason(reason)
-    guard_sealed(actor, case, opened=bool(reason))
-    audit.record(session, at=ctx.now(), actor=actor.username, kind="case_exported", case_id=case.id,
-                 detail={"reason": reason} if reason else {})
-    detail = case_detail(ctx, session, actor, case.id, opened=True, omit_identity=sealed)
-    events = history(ctx, session, actor, case.id, opened=True)["events"]
-    return {"case": detail, "events": events, "identity_omitted": sealed or detail.get("personal_masked", False),
-            "exported_by": actor.username, "exported_at": ctx.now().isoformat()}

@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, cases, definitions, disclosure, task_alerts, tasks, timers, users
+from . import audit, case_pages, cases, definitions, disclosure, task_alerts, tasks, timers, users
 from .actors import Actor
 from .context import EngineContext
 from .demo import DEMO_USERS
@@ -143,16 +143,8 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
             return disclosure.history(self.ctx, session, actor, case_id)
 
     def case_path(self, actor: Actor, case_id: int) -> dict:
-        from .runtime import CaseRun
-
         with self._tx() as session:
-            case = cases.load_visible_case(session, actor, case_id)
-            disclosure.guard_sealed(actor, case, False)
-            disclosure.log_read(session, self.ctx, actor, case, "path")
-            definition = session.get(cases.ProcessDefinition, case.definition_id)
-            run = CaseRun.restore(definition.spec_json, case.workflow_json, lambda *a: "{}")
-            return {"completed": sorted({e for _, e, _ in run.completed_elements()}),
-                    "active": run.active_elements()}
+            return case_pages.path(self.ctx, session, actor, case_id)
 
     def get_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> dict:
         with self._tx() as session:
@@ -165,7 +157,7 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
 
     def get_task(self, actor: Actor, task_id: int) -> dict:
         with self._tx() as session:
-            return tasks.get_task(self.ctx, session, actor, task_id)
+            return case_pages.get_task(self.ctx, session, actor, task_id)
 
     def claim_task(self, actor: Actor, task_id: int) -> dict:
         with self._tx() as session:

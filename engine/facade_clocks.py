@@ -1,18 +1,27 @@
 """Facade operations on case clocks: calendar administration, pauses, extensions, notifications."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
+from typing import Callable
 
-from . import calendar_store, notifications, pauses, tasks
+from sqlalchemy.orm import Session
+
+from . import audit, calendar_store, notifications, pauses, tasks
 from .actors import Actor
+from .context import EngineContext
 from .errors import Forbidden, InvalidInput
 from .models import Case
+from .retime import parse_instant
 
 INBOX_FILTERS = ("overdue", "due_soon")
 
 
 class ClockOperations:
-    """Mixed into ComplaintEngine; uses `self.ctx` and `self._tx()`."""
+    """Mixed into ComplaintEngine, which provides what these operations rely on:"""
+
+    ctx: EngineContext  # settings, database, clock and caches of the engine
+    _tx: Callable[[], AbstractContextManager[Session]]  # one transaction per call (ComplaintEngine._tx)
 
     # --- the working calendar (admins) ------------------------------------------------------
     def _require_admin(self, actor: Actor) -> None:
@@ -69,8 +78,6 @@ class ClockOperations:
         return pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)
 
     def _audit(self, session, actor: Actor, kind: str, detail: dict) -> None:
-        from . import audit
-
         audit.record(session, at=self.ctx.now(), actor=actor.username, kind=kind, detail=detail)
 
     # --- a case's clock ---------------------------------------------------------------------
@@ -126,7 +133,5 @@ class ClockOperations:
 
 
 def _same_instant(value: str, candidates: set) -> bool:
-    from .retime import parse_instant
-
     at = parse_instant(value)
     return any(parse_instant(c) == at for c in candidates if c)

@@ -2,15 +2,23 @@
 sealed cases, exports, retention and key rotation. Each call is one transaction."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Callable
 
-from . import audit, conflicts, disclosure, keyring, retention, tasks
+from sqlalchemy.orm import Session
+
+from . import audit, case_pages, conflicts, disclosure, keyring, retention, tasks
 from .actors import Actor
+from .context import EngineContext
 from .errors import Forbidden
 
 
 class ConfidentialityOperations:
-    """Mixed into ComplaintEngine; uses `self.ctx` and `self._tx()`."""
+    """Mixed into ComplaintEngine, which provides what these operations rely on:"""
+
+    ctx: EngineContext  # settings, database, clock and caches of the engine
+    _tx: Callable[[], AbstractContextManager[Session]]  # one transaction per call (ComplaintEngine._tx)
 
     # --- conflicts of interest and recusal ---------------------------------------------------
     def declare_conflict(self, actor: Actor, party: str, relation: str, party_kind: str = "person",
@@ -42,11 +50,11 @@ class ConfidentialityOperations:
 
     def open_sealed_case(self, actor: Actor, case_id: int, reason: str) -> dict:
         with self._tx() as session:
-            return disclosure.open_sealed(self.ctx, session, actor, case_id, reason)
+            return case_pages.open_sealed(self.ctx, session, actor, case_id, reason)
 
     def export_case(self, actor: Actor, case_id: int, reason: str | None = None) -> dict:
         with self._tx() as session:
-            return disclosure.export_case(self.ctx, session, actor, case_id, reason)
+            return case_pages.export_case(self.ctx, session, actor, case_id, reason)
 
     # --- retention and keys ----------------------------------------------------------------------
     def retention_settings(self, actor: Actor) -> list[dict]:

@@ -2,7 +2,9 @@
 
 `CaseRun` wraps one live workflow for the length of one step: start or restore it, complete a
 human task, fire due timers, and read back ready tasks, waiting timers, the path taken and the
-case data. The spec is serialized once per definition version and kept out of each case's JSON.
+case data. The spec is serialized once per definition version and kept out of each case's JSON;
+it is parsed once per process (`parse_spec`, cached with the definition) and shared by every run
+of that version, since SpiffWorkflow keeps all run state on the workflow and its tasks.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable, Iterator
+from uuid import UUID
 from contextlib import contextmanager
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -52,9 +56,20 @@ def clock_at(instant: datetime) -> Iterator[None]:
         _now.reset(token)
 
 
+class _InstanceConverter(BpmnWorkflowConverter):
+    """A case's workflow is stored without its spec (which lives on the definition row): writing
+    the spec out at every save only to drop it again cost as much as the rest of the dump."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
 @lru_cache(maxsize=1)
 def serializer() -> BpmnWorkflowSerializer:
-    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _InstanceConverter}))
 
 
 def serialize_spec(spec, subprocess_specs: dict) -> str:
@@ -64,6 +79,21 @@ def serialize_spec(spec, subprocess_specs: dict) -> str:
         "spec": s.to_dict(spec),
         "subprocess_specs": {name: s.to_dict(sub) for name, sub in subprocess_specs.items()},
     })
+
+
+@dataclass(frozen=True)
+class ParsedSpec:
+    """A definition version's spec, deserialized: read-only, shared by every run of the version."""
+
+    spec: object
+    subprocess_specs: dict
+
+
+def parse_spec(spec_json: str) -> ParsedSpec:
+    specs = json.loads(spec_json)
+    s = serializer()
+    return ParsedSpec(s.from_dict(specs["spec"]),
+                      {name: s.from_dict(sub) for name, sub in specs["subprocess_specs"].items()})
 
 
 @dataclass
@@ -93,12 +123,8 @@ class CaseRun:
 
     # --- creating and storing ---------------------------------------------------------------
     @classmethod
-    def start(cls, spec_json: str, data: dict, service_caller: ServiceCaller) -> "CaseRun":
-        specs = json.loads(spec_json)
-        s = serializer()
-        spec = s.from_dict(specs["spec"])
-        subs = {name: s.from_dict(sub) for name, sub in specs["subprocess_specs"].items()}
-        workflow = BpmnWorkflow(spec, subs, script_engine=CaseScriptEngine(service_caller))
+    def start(cls, spec: ParsedSpec, data: dict, service_caller: ServiceCaller) -> "CaseRun":
+        workflow = BpmnWorkflow(spec.spec, dict(spec.subprocess_specs), script_engine=CaseScriptEngine(service_caller))
         start_task = workflow.get_next_task(state=TaskState.READY)
         if start_task is not None:
             start_task.set_data(**data)
@@ -106,11 +132,11 @@ class CaseRun:
         return cls(workflow)
 
     @classmethod
-    def restore(cls, spec_json: str, instance_json: str, service_caller: ServiceCaller) -> "CaseRun":
+    def restore(cls, spec: ParsedSpec, instance_json: str, service_caller: ServiceCaller) -> "CaseRun":
         instance = json.loads(instance_json)
-        instance.update(json.loads(spec_json))
-        s = serializer()
-        workflow = s.from_dict(instance)
+        # the serializer hands objects it does not know back as they are: the parsed spec is reused
+        instance.update(spec=spec.spec, subprocess_specs=dict(spec.subprocess_specs))
+        workflow = serializer().from_dict(instance)
         workflow.script_engine = CaseScriptEngine(service_caller)
         return cls(workflow)
 
@@ -118,8 +144,6 @@ class CaseRun:
         """The instance JSON without the spec (which lives on the definition row)."""
         s = serializer()
         dct = s.to_dict(self.workflow)
-        dct.pop("spec", None)
-        dct.pop("subprocess_specs", None)
         dct[s.VERSION_KEY] = s.VERSION
         return json.dumps(dct)
 
@@ -260,8 +284,6 @@ class CaseRun:
         return [t.task_spec.bpmn_id for t in sorted(ends, key=lambda t: t.last_state_change)]
 
     def _task(self, spiff_id: str):
-        from uuid import UUID
-
         task = self.workflow.get_task_from_id(UUID(spiff_id))
         if task is None:
             raise LookupError(f"no task {spiff_id}")

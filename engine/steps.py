@@ -11,15 +11,17 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime, timezone
+from functools import cached_property
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from . import access, audit, calendar_store, notifications, retime
 from .clock import aware
 from .context import EngineContext
+from .definitions import Definition
 from .errors import WorkflowFailed
 from .handler_api import HandlerContext
 from .lookups import DatabaseLookups
@@ -48,26 +50,47 @@ def parse_instant(value) -> datetime | None:
 
 
 class CaseStep:
-    """Runs one step of one case inside the caller's transaction."""
+    """Runs one step of one case inside the caller's transaction.
 
-    def __init__(self, ctx: EngineContext, session: Session, case: Case, definition: ProcessDefinition,
-                 actor: str, now: datetime):
-        self.ctx, self.session, self.case, self.definition = ctx, session, case, definition
+    What the case's rows looked like before the step is known without reading them: its inbox
+    rows come with the case when the caller loaded them together (`open_tasks`), and its timer
+    and viewer rows mirror what the restored workflow and data say (every step keeps them so),
+    so `finish()` writes only what changed."""
+
+    def __init__(self, ctx: EngineContext, session: Session, case: Case, definition: ProcessDefinition | Definition,
+                 actor: str, now: datetime, open_tasks: list[Task] | None = None):
+        self.ctx, self.session, self.case = ctx, session, case
+        self.definition = ctx.definitions.of(session, definition)
         self.actor, self.now = actor, now
         self.effects: list[tuple[str, dict]] = []
-        self.calendar = calendar_store.current(ctx, session)
-        self.lookups = DatabaseLookups(session, self.calendar, now, ctx.zone)
         self.run: CaseRun | None = None
+        self.ready_rows: list[Task] = []  # the case's open inbox rows once the step is saved, oldest first
+        self._open_tasks = open_tasks
         self._completed_before: set[str] = set()
+        self._timers_before: dict[str, datetime] = {}
+        self._viewers_before: tuple | None = None
+        self.started = False  # a new case: none of its rows exist yet
+
+    @cached_property
+    def calendar(self):
+        return calendar_store.current(self.ctx, self.session)
+
+    @cached_property
+    def lookups(self) -> DatabaseLookups:
+        return DatabaseLookups(self.session, self.calendar, self.now, self.ctx.zone)
 
     # --- the workflow ------------------------------------------------------------------------
     def start(self, data: dict) -> None:
-        self.run = CaseRun.start(self.definition.spec_json, data, self.call_service)
+        self.started, self._open_tasks = True, []
+        self.run = CaseRun.start(self.definition.spec, data, self.call_service)
         self._guard(lambda: self.run.run(self.now))
 
     def restore(self) -> None:
-        self.run = CaseRun.restore(self.definition.spec_json, self.case.workflow_json, self.call_service)
+        self.run = CaseRun.restore(self.definition.spec, self.case.workflow_json, self.call_service)
         self._completed_before = {sid for sid, _, _ in self.run.completed_elements()}
+        self._timers_before = {t.spiff_id: t.due_at.astimezone(timezone.utc) for t in self.run.waiting_timers()}
+        if not self.case.confidential:
+            self._viewers_before = self._viewers(self.case.data or {})
 
     def complete(self, spiff_id: str, data: dict) -> None:
         self._guard(lambda: self.run.complete(spiff_id, data, self.now))
@@ -159,7 +182,7 @@ class CaseStep:
             ends = run.end_events_reached()
             case.status = _status_from_end(ends[-1] if ends else "end_closed")
             case.closed_at = case.closed_at or self.now
-        self.session.flush()
+        case.next_due = self._next_due(data)  # now, so the case row is written once
         for operator, result in self.effects:
             self._apply_side_effects(operator, result)
         self._record_path()
@@ -234,8 +257,7 @@ class CaseStep:
     def _sync_tasks(self, data: dict) -> None:
         case, session = self.case, self.session
         summary = self.definition.summary
-        open_rows = {t.spiff_id: t for t in session.scalars(
-            select(Task).where(Task.case_id == case.id, Task.state == "ready"))}
+        open_rows = {t.spiff_id: t for t in self._ready_rows_before()}
         ready = {t.spiff_id: t for t in self.run.ready_human_tasks()}
         for spiff_id, row in open_rows.items():
             if spiff_id not in ready:
@@ -245,7 +267,7 @@ class CaseStep:
         for spiff_id, human in ready.items():
             if spiff_id in open_rows:
                 row = open_rows[spiff_id]
-                row.due_at = self._due_for(human, data) or row.due_at
+                row.due_at = self._due_of(human, data, row)
                 continue
             meta = summary.get("user_tasks", {}).get(human.element_id, {})
             candidates = (data.get("task_candidates") or {}).get(human.element_id)
@@ -260,37 +282,62 @@ class CaseStep:
             route_to_eligible(session, case, row, summary)
             self.audit("task_created", {"task": row.id, "group": row.candidate_group,
                                         "assignee": row.assignee}, human.element_id)
-        session.flush()
-        dues = [aware(t.due_at) for t in session.scalars(
-            select(Task).where(Task.case_id == case.id, Task.state == "ready")) if t.due_at]
-        case.next_due = min(dues) if dues else None
+            open_rows[spiff_id] = row
+        self.ready_rows = sorted((t for t in open_rows.values() if t.state == "ready"), key=lambda t: t.id)
+
+    def _next_due(self, data: dict) -> datetime | None:
+        open_rows = {t.spiff_id: t for t in self._ready_rows_before()}
+        dues = [self._due_of(human, data, open_rows.get(human.spiff_id)) for human in self.run.ready_human_tasks()]
+        dues = [aware(d) for d in dues if d]
+        return min(dues) if dues else None
+
+    def _ready_rows_before(self) -> list[Task]:
+        if self._open_tasks is None:
+            self._open_tasks = list(self.session.scalars(
+                select(Task).where(Task.case_id == self.case.id, Task.state == "ready")))
+        return self._open_tasks
 
     def _due_for(self, human, data: dict) -> datetime | None:
         variable = human.properties.get("dueDateVariable")
         return parse_instant(data.get(variable)) if variable else None
 
-    def _sync_timers(self) -> None:
-        session, case = self.session, self.case
-        waiting = {t.spiff_id: t for t in self.run.waiting_timers()}
-        rows = {t.spiff_id: t for t in session.scalars(
-            select(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None)))}
-        for spiff_id, row in rows.items():
-            if spiff_id not in waiting:
-                row.fired_at = self.now
-            else:
-                row.due_at = waiting[spiff_id].due_at.astimezone(timezone.utc)
-        for spiff_id, timer in waiting.items():
-            if spiff_id not in rows:
-                session.add(Timer(case_id=case.id, spiff_id=spiff_id, element_id=timer.element_id,
-                                  due_at=timer.due_at.astimezone(timezone.utc)))
+    def _due_of(self, human, data: dict, row: Task | None) -> datetime | None:
+        """A ready task's due time after the step: what its due variable says now, else what it was."""
+        return self._due_for(human, data) or (row.due_at if row is not None else None)
 
-    def _refresh_viewers(self, data: dict) -> None:
+    def _sync_timers(self) -> None:
+        """Timer rows by difference with the timers the workflow waited in before the step."""
+        session, case, before = self.session, self.case, self._timers_before
+        waiting = {t.spiff_id: t for t in self.run.waiting_timers()}
+        gone = sorted(set(before) - set(waiting))
+        if gone:
+            session.execute(update(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None),
+                                                Timer.spiff_id.in_(gone)).values(fired_at=self.now))
+        new = []
+        for spiff_id, timer in waiting.items():
+            due = timer.due_at.astimezone(timezone.utc)
+            if spiff_id not in before:
+                new.append({"case_id": case.id, "spiff_id": spiff_id, "element_id": timer.element_id, "due_at": due})
+            elif before[spiff_id] != due:
+                session.execute(update(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None),
+                                                    Timer.spiff_id == spiff_id).values(due_at=due))
+        if new:
+            session.execute(insert(Timer), new)
+
+    def _viewers(self, data: dict) -> tuple[list[str], list[str]]:
+        """Who sees a case that is not confidential: its lanes' groups, who filed it and who answers
+        for it, and named candidates."""
         lanes = set(self.definition.summary.get("lanes") or [])
-        groups = [resolve_group(lane, data) for lane in lanes]
+        groups = sorted({g for g in (resolve_group(lane, data) for lane in lanes) if g})
         users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
         for candidates in (data.get("task_candidates") or {}).values():
             users.extend(candidates or [])
-        access.replace_viewers(self.session, self.case.id, groups, users)
+        return groups, sorted(set(users))
+
+    def _refresh_viewers(self, data: dict) -> None:
+        viewers = self._viewers(data)
+        if viewers != self._viewers_before:
+            access.replace_viewers(self.session, self.case.id, *viewers, current=set() if self.started else None)
 
 
 def resolve_group(lane: str | None, data: dict) -> str | None:

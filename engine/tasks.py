@@ -7,24 +7,28 @@ case and saves it under its version counter: a concurrent save of the same case 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit, users
-from .access import excluded_users, is_excluded, load_visible_case, visible_cases
+from .access import visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
-from .errors import Conflict, Forbidden, NotFound
+from .definitions import Definition
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .forms import validate_form
 from .models import Case, CaseExclusion, ProcessDefinition, Task, User
 from .routing import route_to_eligible
 from .steps import CaseStep
 
 DUE_SOON_HOURS = 24
+RECUSED_SEPARATOR = "\x1f"  # the unit separator: never part of a username
 
 
 def describe_task(task: Task, case: Case, definition: ProcessDefinition, now: datetime) -> dict:
@@ -85,53 +89,80 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str) -
     return out
 
 
-def _load(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case, ProcessDefinition]:
-    task = session.get(Task, task_id)
-    if task is None:
+@dataclass
+class Loaded:
+    """A task with its case and definition, read in one statement, and what the reader may do."""
+
+    task: Task
+    case: Case
+    definition: Definition
+    visible: bool  # the case is visible to the reader (recusal included)
+    excluded: bool  # the reader is recused from the case
+    recused: set[str]  # everyone recused from the case
+    open_tasks: list[Task]  # the case's ready inbox rows (when asked for)
+
+
+def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with_open_tasks: bool = False,
+          hidden_ok: bool = False) -> Loaded:
+    """The task, its case (NotFound when the actor may not see it) and its definition (cached), in
+    one statement; `with_open_tasks` (a step) brings the case's other ready rows and its workflow.
+    The audit head comes along, so the call's events are appended without reading it again."""
+    recused = (select(func.aggregate_strings(CaseExclusion.username, RECUSED_SEPARATOR))
+               .where(CaseExclusion.case_id == Case.id).scalar_subquery())
+    excluded = exists().where(CaseExclusion.case_id == Case.id, CaseExclusion.username == actor.username)
+    wanted = Task.id == task_id
+    if with_open_tasks:
+        case_of_task = select(Task.case_id).where(Task.id == task_id).scalar_subquery()
+        wanted = or_(wanted, and_(Task.case_id == case_of_task, Task.state == "ready"))
+    query = (select(Task, Case, visible_cases(actor).label("visible"), excluded.label("excluded"),
+                    recused.label("recused"), *audit.head_columns())
+             .join(Case, Case.id == Task.case_id).where(wanted))
+    if not with_open_tasks:  # not a step: the workflow stays in the database
+        query = query.options(defer(Case.workflow_json))
+    rows = session.execute(query).all()
+    mine = next((r for r in rows if r.Task.id == task_id), None)
+    if mine is None:
         raise NotFound("no such task")
-    case = load_visible_case(session, actor, task.case_id)  # NotFound when hidden or recused
-    return task, case, session.get(ProcessDefinition, case.definition_id)
-
-
-def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
-    from .cases import case_detail
-
-    task, case, definition = _load(session, actor, task_id)
-    out = describe_task(task, case, definition, ctx.now())
-    out["form"] = form_with_choices(session, out["form"], case)
-    out["case"] = case_detail(ctx, session, actor, case.id)
-    out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
-    return out
+    if not mine.visible and not hidden_ok:
+        raise NotFound("no such case")
+    audit.note_head(session, mine.audit_head_seq, mine.audit_head_hash)
+    return Loaded(mine.Task, mine.Case, ctx.definitions.get(session, mine.Case.definition_id), bool(mine.visible),
+                  bool(mine.excluded), set(filter(None, (mine.recused or "").split(RECUSED_SEPARATOR))),
+                  [r.Task for r in rows if r.Task.state == "ready"])
 
 
 def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
-    row = session.get(Task, task_id)
-    if row is not None and is_excluded(session, row.case_id, actor.username):
+    found = _load(ctx, session, actor, task_id, hidden_ok=True)
+    task, case, definition = found.task, found.case, found.definition
+    if found.excluded and not case.confidential:
         # Recused staff get the 403 the API promises, except on a confidential report: nothing about
         # it, not even that it exists, may reach the accused or anyone recused (404 as if missing).
-        if not session.get(Case, row.case_id).confidential:
-            raise Forbidden("you are recused from this case and may not take its tasks")
-    task, case, definition = _load(session, actor, task_id)
+        raise Forbidden("you are recused from this case and may not take its tasks")
+    if not found.visible:
+        raise NotFound("no such case")
     if task.state != "ready":
         raise Conflict("this task is already completed")
     if task.assignee == actor.username:
         return describe_task(task, case, definition, ctx.now())
-    if not _may_take(actor, task) or is_excluded(session, case.id, actor.username):
+    if not _may_take(actor, task):
         raise Forbidden("you are not a candidate for this task")
     now = ctx.now()
     claimed = session.execute(update(Task).where(
         Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
-        .values(assignee=actor.username, claimed_at=now)).rowcount
+        .values(assignee=actor.username, claimed_at=now)
+        .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         raise Conflict("someone else holds this task")
+    set_committed_value(task, "assignee", actor.username)
+    set_committed_value(task, "claimed_at", now)
     audit.record(session, at=now, actor=actor.username, kind="task_claimed", case_id=case.id,
                  element_id=task.element_id, detail={"task": task.id})
-    session.refresh(task)
     return describe_task(task, case, definition, now)
 
 
 def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
-    task, case, definition = _load(session, actor, task_id)
+    found = _load(ctx, session, actor, task_id)
+    task, case, definition = found.task, found.case, found.definition
     if task.state != "ready":
         raise Conflict("this task is already completed")
     supervisor = "supervisor" in actor.groups or actor.has_role("admin")
@@ -141,16 +172,21 @@ def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: in
         return describe_task(task, case, definition, ctx.now())
     now = ctx.now()
     held_by = task.assignee
-    session.execute(update(Task).where(Task.id == task.id, Task.assignee == held_by)
-                    .values(assignee=None, claimed_at=None))
+    released = session.execute(update(Task).where(Task.id == task.id, Task.assignee == held_by)
+                               .values(assignee=None, claimed_at=None)
+                               .execution_options(synchronize_session=False)).rowcount
+    if released != 1:
+        raise Conflict("the task changed hands meanwhile; reload and try again")
+    set_committed_value(task, "assignee", None)
+    set_committed_value(task, "claimed_at", None)
     audit.record(session, at=now, actor=actor.username, kind="task_unclaimed", case_id=case.id,
                  element_id=task.element_id, detail={"task": task.id, "was_held_by": held_by})
-    session.refresh(task)
     return describe_task(task, case, definition, now)
 
 
 def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int, data) -> dict:
-    task, case, definition = _load(session, actor, task_id)
+    found = _load(ctx, session, actor, task_id, with_open_tasks=True)
+    task, case, definition = found.task, found.case, found.definition
     if task.state != "ready":
         raise Conflict("this task is already completed")
     if task.assignee != actor.username:
@@ -158,37 +194,34 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
     form = form_with_choices(session, (definition.summary.get("forms") or {}).get(task.form_name), case)
     accepted = validate_form(form, data)
     now = ctx.now()
-    step = CaseStep(ctx, session, case, definition, actor.username, now)
+    step = CaseStep(ctx, session, case, definition, actor.username, now, open_tasks=found.open_tasks)
     step.restore()
-    task.completed_at, task.completed_by = now, actor.username
     step.audit("task_completed", {"task": task.id, "data": accepted}, task.element_id)
     completed_by = {f"{task.element_id}_completed_by": actor.username}  # e.g. two different investigators
-    recused = excluded_users(session, case.id)
-    if recused:  # later recusals (conflicts, self-recusal) reach the handlers that check choices
-        completed_by["recused_users"] = sorted(recused | set((case.data or {}).get("recused_users") or []))
+    if found.recused:  # later recusals (conflicts, self-recusal) reach the handlers that check choices
+        completed_by["recused_users"] = sorted(found.recused | set((case.data or {}).get("recused_users") or []))
     try:
         step.complete(task.spiff_id, {**accepted, **completed_by})
     except LookupError:
         raise Conflict("this task is no longer open") from None
+    task.completed_at, task.completed_by = now, actor.username  # after the run: the row is written once
     step.finish()
     try:
         session.flush()
     except StaleDataError:
         raise Conflict("the case was changed at the same time; reload and try again") from None
-    nxt = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id))
     return {"case_status": case.status, "case_number": case.number,
-            "next_tasks": [describe_task(t, case, definition, now) for t in nxt]}
+            "next_tasks": [describe_task(t, case, definition, now) for t in step.ready_rows]}
 
 
 def recuse_from_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int, reason: str) -> dict:
     """自行回避: the holder (or a candidate) of a task steps aside from the whole case with a
     reason; the task goes back to its group, or up when nobody eligible is left."""
-    from .errors import InvalidInput
-
     reason = reason.strip() if isinstance(reason, str) else ""
     if len(reason) < 2 or len(reason) > 250:
         raise InvalidInput("give the reason for stepping aside", {"reason": "2 to 250 characters"})
-    task, case, definition = _load(session, actor, task_id)
+    found = _load(ctx, session, actor, task_id)
+    task, case, definition = found.task, found.case, found.definition
     if task.state != "ready":
         raise Conflict("this task is already completed")
     if task.assignee != actor.username and not _may_take(actor, task):

@@ -83,3 +83,22 @@ def test_concurrent_completions_of_one_task_complete_it_once(core):
     events = core.case_history(core.actor_for("auditor1"), case["id"])["events"]
     assert [e["kind"] for e in events].count("task_completed") == 1
     assert core.verify_audit()["ok"]
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_concurrent_steps_on_different_cases_both_land_on_one_chain(core, attempt):
+    """Each step appends its events at commit onto the head as it then stands: neither waits for
+    the other's whole step, neither fails, and the chain stays one valid line."""
+    i1, i2 = core.actor_for("intake1"), core.actor_for("intake2")
+    cases = [core.file_case(None, "simple", {"subject": f"parallel {attempt} {n}"}) for n in range(2)]
+    tasks = [core.get_case(i1, c["id"])["open_tasks"][0]["id"] for c in cases]
+    core.claim_task(i1, tasks[0])
+    core.claim_task(i2, tasks[1])
+    results = _race([lambda: core.complete_task(i1, tasks[0], {"ok": True}),
+                     lambda: core.complete_task(i2, tasks[1], {"ok": False})])
+    assert [r["case_status"] for r in results] == ["closed", "rejected"], results
+    assert core.verify_audit()["ok"]
+    auditor = core.actor_for("auditor1")
+    for case in cases:
+        kinds = [e["kind"] for e in core.case_history(auditor, case["id"])["events"]]
+        assert kinds.count("task_completed") == 1

@@ -1,0 +1,70 @@
+"""Reads that show a case whole, composed from the modules below: the task page (a task with
+its case), a sealed case opened with a reason, a case exported for the file, the path a case took.
+
+Imports point one way: this module uses `cases`, `tasks` and `disclosure`; none of them uses it.
+"""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from . import access, audit, disclosure
+from .access import load_visible_case
+from .actors import Actor
+from .cases import case_detail
+from .context import EngineContext
+from .errors import InvalidInput, NotFound
+from .runtime import CaseRun
+from .tasks import _load, _may_take, describe_task, form_with_choices
+
+
+def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    """A task with its form (staff choices filled in) and its case as the actor may see it."""
+    found = _load(ctx, session, actor, task_id)
+    task, case = found.task, found.case
+    out = describe_task(task, case, found.definition, ctx.now())
+    out["form"] = form_with_choices(session, out["form"], case)
+    out["case"] = case_detail(ctx, session, actor, case.id)
+    out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
+    return out
+
+
+def path(ctx: EngineContext, session: Session, actor: Actor, case_id: int) -> dict:
+    """The elements the case has passed and those it waits in (for drawing it on the diagram)."""
+    case = load_visible_case(session, actor, case_id)
+    disclosure.guard_sealed(actor, case, False)
+    disclosure.log_read(session, ctx, actor, case, "path")
+    definition = ctx.definitions.get(session, case.definition_id)
+    run = CaseRun.restore(definition.spec, case.workflow_json, lambda *a: "{}")
+    return {"completed": sorted({e for _, e, _ in run.completed_elements()}), "active": run.active_elements()}
+
+
+def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:
+    """Auditor or committee, with a reason: the sealed case in full (identity still masked) and its
+    history. Each opening is an audit event."""
+    reason = disclosure.stated_reason(reason)
+    case = load_visible_case(session, actor, case_id)
+    if case.status != disclosure.SEALED:
+        raise InvalidInput("this case is not sealed; read it directly", {"case": "not sealed"})
+    if not access.may_open_sealed(actor):
+        raise NotFound("no such case")
+    audit.record(session, at=ctx.now(), actor=actor.username, kind="sealed_case_opened", case_id=case.id,
+                 detail={"reason": reason})
+    detail = case_detail(ctx, session, actor, case.id, opened=True)
+    return {"case": detail, "events": disclosure.history(ctx, session, actor, case.id, opened=True)["events"],
+            "opened_by": actor.username, "reason": reason}
+
+
+def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason=None) -> dict:
+    """The case and its history as one document for the file. A sealed case needs the opening
+    rules (auditor or committee, a reason) and its export carries no identity at all."""
+    case = load_visible_case(session, actor, case_id)
+    sealed = case.status == disclosure.SEALED
+    if sealed or case.confidential:
+        reason = disclosure.stated_reason(reason)
+    disclosure.guard_sealed(actor, case, opened=bool(reason))
+    audit.record(session, at=ctx.now(), actor=actor.username, kind="case_exported", case_id=case.id,
+                 detail={"reason": reason} if reason else {})
+    detail = case_detail(ctx, session, actor, case.id, opened=True, omit_identity=sealed)
+    events = disclosure.history(ctx, session, actor, case.id, opened=True)["events"]
+    return {"case": detail, "events": events, "identity_omitted": sealed or detail.get("personal_masked", False),
+            "exported_by": actor.username, "exported_at": ctx.now().isoformat()}

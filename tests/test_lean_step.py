@@ -1,0 +1,141 @@
+"""A lean step: few statements per claim and completion, the definition's spec parsed once per
+engine, rows written only where they changed, a step's audit events in one insert."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, select, text
+
+from engine import EngineSettings, audit, build_engine, definitions
+from engine.handler_api import HandlerRegistry
+from engine.models import CaseViewer
+from tests.conftest import TEST_FIELD_KEY
+from tests.test_engine_core import core, simple_files, stamp  # noqa: F401 - the small-diagram engine fixture
+
+# Pinned: claim = read task+case, claim the row, move the audit head, insert the event;
+# complete = read, save the case, the task row, the cancelled timer, move the head, insert the events.
+CLAIM_STATEMENTS, COMPLETE_STATEMENTS = 4, 6
+
+
+@contextmanager
+def statements(engine):
+    """The SQL statements the engine sends inside the block (transaction control left out)."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine.ctx.db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.ctx.db.engine, "before_cursor_execute", note)
+
+
+def test_claim_and_complete_send_few_statements_and_one_audit_insert_each(core):
+    case = core.file_case(None, "simple", {"subject": "lean"})
+    intake1 = core.actor_for("intake1")
+    task_id = core.get_case(intake1, case["id"])["open_tasks"][0]["id"]
+    with statements(core) as claim:
+        core.claim_task(intake1, task_id)
+    with statements(core) as complete:
+        result = core.complete_task(intake1, task_id, {"ok": True})
+    assert result["case_status"] == "closed"
+    assert len(claim) <= CLAIM_STATEMENTS, claim
+    assert len(complete) <= COMPLETE_STATEMENTS, complete
+    for sent in (claim, complete):
+        assert sum(s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENT") for s in sent) == 1
+    kinds = [e["kind"] for e in core.case_history(core.actor_for("auditor1"), case["id"])["events"]]
+    assert kinds.count("task_claimed") == 1 and kinds.count("task_completed") == 1 and "element_completed" in kinds
+    assert core.verify_audit()["ok"]
+
+
+def test_the_spec_is_parsed_once_per_engine_not_at_every_step(core, monkeypatch):
+    parsed = []
+    real = definitions.parse_spec
+    monkeypatch.setattr(definitions, "parse_spec", lambda spec_json: parsed.append(1) or real(spec_json))
+    intake1 = core.actor_for("intake1")
+    for n in range(2):
+        case = core.file_case(None, "simple", {"subject": f"cached {n}"})
+        task_id = core.get_case(intake1, case["id"])["open_tasks"][0]["id"]
+        core.claim_task(intake1, task_id)
+        core.complete_task(intake1, task_id, {"ok": n == 0})
+    assert len(parsed) == 1
+    statuses = [c["status"] for c in core.list_cases(core.actor_for("auditor1"))["items"]]
+    assert sorted(statuses) == ["closed", "rejected"]
+
+
+def test_engines_on_different_databases_keep_their_own_definitions(tmp_path, clock):
+    """Two engines in one process (as tests and multi-tenant hosts have) each see their own
+    version 1, though both rows have id 1."""
+    registry = HandlerRegistry()
+    registry.register("test.stamp", stamp)
+    files = simple_files()
+    renamed = {**files, "simple.bpmn": files["simple.bpmn"].replace(b'name="Check"', b'name="Verify"')}
+    names = []
+    for folder, bundle in (("a", files), ("b", renamed)):
+        (tmp_path / folder).mkdir()
+        engine = build_engine(EngineSettings(database_url=f"sqlite:///{tmp_path / folder / 'db.sqlite'}",
+                                             field_key=TEST_FIELD_KEY, clock=clock, fast_hashing=True), registry)
+        try:
+            engine.seed_demo_users("pw")
+            engine.deploy(engine.actor_for("admin1"), "simple", "Simple", bundle, True)
+            case = engine.file_case(None, "simple", {"subject": folder})
+            names.append(engine.get_case(engine.actor_for("intake1"), case["id"])["open_tasks"][0]["name"])
+        finally:
+            engine.close()
+    assert names == ["Check", "Verify"]
+
+
+def test_a_step_that_changes_nobody_s_view_leaves_the_viewer_rows_alone(core):
+    case = core.file_case(None, "simple", {"subject": "viewers"})
+    intake1 = core.actor_for("intake1")
+
+    def viewer_rows():
+        with core.ctx.db.transaction() as session:
+            return sorted(session.execute(select(CaseViewer.id, CaseViewer.group_name, CaseViewer.username)
+                                          .where(CaseViewer.case_id == case["id"])).all())
+
+    before = viewer_rows()
+    assert "intake" in {group for _, group, _ in before}
+    task_id = core.get_case(intake1, case["id"])["open_tasks"][0]["id"]
+    core.claim_task(intake1, task_id)
+    core.complete_task(intake1, task_id, {"ok": True})
+    assert viewer_rows() == before  # same rows, same ids: nothing deleted and re-inserted
+    assert core.get_case(intake1, case["id"])["status"] == "closed"
+
+
+def test_events_chained_onto_a_head_another_transaction_moved_still_verify(core):
+    """The head a transaction saw first may be stale by its commit: the events are then chained
+    onto the head as it is, read again under lock."""
+    core.file_case(None, "simple", {"subject": "stale head"})
+    with core.ctx.db.transaction() as session:
+        audit.note_head(session, 0, audit.GENESIS)  # as if read before every event so far was written
+        audit.record(session, at=core.now(), actor="system", kind="note", detail={"n": 1})
+        audit.record(session, at=core.now(), actor="system", kind="note", detail={"n": 2})
+    result = core.verify_audit()
+    assert result["ok"], result
+    with core.ctx.db.transaction() as session:
+        last = session.execute(text("select kind from audit_event order by seq desc limit 2")).scalars().all()
+    assert last == ["note", "note"]
+
+
+def test_events_recorded_are_readable_in_the_same_transaction(core):
+    """The history read inside the transaction that recorded an event shows it (an export lists
+    its own export event)."""
+    case = core.file_case(None, "simple", {"subject": "same transaction"})
+    with core.ctx.db.transaction() as session:
+        audit.record(session, at=core.now(), actor="system", kind="note", case_id=case["id"], detail={})
+        kinds = [e["kind"] for e in audit.case_events(session, case["id"])]
+    assert kinds[-1] == "note"
+    assert core.verify_audit()["ok"]
+
+
+def test_a_claimed_task_shows_its_holder_without_a_reload(core):
+    case = core.file_case(None, "simple", {"subject": "holder"})
+    intake1 = core.actor_for("intake1")
+    task_id = core.get_case(intake1, case["id"])["open_tasks"][0]["id"]
+    claimed = core.claim_task(intake1, task_id)
+    assert claimed["assignee"] == "intake1"
+    assert [t["id"] for t in core.list_tasks(intake1, "mine")] == [task_id]
