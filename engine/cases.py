@@ -16,7 +16,7 @@ from .context import EngineContext
 from .disclosure import guard_sealed, log_read
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
 from .forms import personal_fields, unstorable_text, validate_form
-from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
+from .models import Attachment, Case, CaseMessage, Task
 from .steps import CaseStep
 from .tasks import describe_task
 
@@ -216,7 +216,7 @@ def find_by_receipt(ctx: EngineContext, session: Session, receipt: str) -> Case:
 
 def public_view(ctx: EngineContext, session: Session, receipt: str) -> dict:
     case = find_by_receipt(ctx, session, receipt)
-    definition = session.get(ProcessDefinition, case.definition_id)
+    definition = ctx.definitions.get(session, case.definition_id)
     messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
     return {
         "number": case.number, "type": case.type_key, "type_name": definition.name, "status": case.status,
@@ -253,7 +253,7 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
     audit.record(session, at=now, actor="complainant", kind="complainant_message", case_id=case.id,
                  detail={"message": message.id, "attachments": len(files)})
     if case.status in ("open", "pending"):
-        definition = session.get(ProcessDefinition, case.definition_id)
+        definition = ctx.definitions.get(session, case.definition_id)
         step = CaseStep(ctx, session, case, definition, "complainant", now)
         step.restore()
         if case.status == "pending":  # 暂存待查: new information puts the report back before its triage
