@@ -93,13 +93,20 @@ def _load(session: Session, actor: Actor, task_id: int) -> tuple[Task, Case, Pro
     return task, case, session.get(ProcessDefinition, case.definition_id)
 
 
-def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
-    from .cases import case_detail
-
+def get_task_form(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    """The task with its form (staff choices filled in), without its case."""
     task, case, definition = _load(session, actor, task_id)
     out = describe_task(task, case, definition, ctx.now())
     out["form"] = form_with_choices(session, out["form"], case)
-    out["case"] = case_detail(ctx, session, actor, case.id)
+    return out
+
+
+def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    from .cases import case_detail
+
+    out = get_task_form(ctx, session, actor, task_id)
+    task = session.get(Task, task_id)
+    out["case"] = case_detail(ctx, session, actor, task.case_id)
     out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
     return out
 
