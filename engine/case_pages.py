@@ -14,15 +14,14 @@ from .cases import case_detail
 from .context import EngineContext
 from .errors import InvalidInput, NotFound
 from .runtime import CaseRun
-from .tasks import _load, _may_take, describe_task, form_with_choices
+from .tasks import _load, _may_take, task_with_form
 
 
 def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
     """A task with its form (staff choices filled in) and its case as the actor may see it."""
     found = _load(ctx, session, actor, task_id)
     task, case = found.task, found.case
-    out = describe_task(task, case, found.definition, ctx.now())
-    out["form"] = form_with_choices(session, out["form"], case)
+    out = task_with_form(ctx, session, found)
     out["case"] = case_detail(ctx, session, actor, case.id)
     out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
     return out

@@ -215,7 +215,11 @@ def find_by_receipt(ctx: EngineContext, session: Session, receipt: str) -> Case:
 
 
 def public_view(ctx: EngineContext, session: Session, receipt: str) -> dict:
-    case = find_by_receipt(ctx, session, receipt)
+    return public_view_of(ctx, session, find_by_receipt(ctx, session, receipt))
+
+
+def public_view_of(ctx: EngineContext, session: Session, case: Case) -> dict:
+    """What the complainant sees of a case whose receipt was already verified."""
     definition = ctx.definitions.get(session, case.definition_id)
     messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
     return {
@@ -232,13 +236,24 @@ def public_view(ctx: EngineContext, session: Session, receipt: str) -> dict:
 def post_public_message(ctx: EngineContext, session: Session, receipt: str, body: str,
                         attachments: list[dict]) -> dict:
     """The complainant writes: answers open requests, and staff see it on the case."""
+    _check_message(body)
+    return post_message_to(ctx, session, find_by_receipt(ctx, session, receipt), body, attachments)
+
+
+def _check_message(body) -> None:
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput("the message is empty", {"body": "this field is required"})
     if unstorable_text(body):
         raise InvalidInput("the message cannot be stored", {"body": unstorable_text(body)})
     if len(body) > 10000:
         raise InvalidInput("the message is too long", {"body": "at most 10000 characters"})
-    case = find_by_receipt(ctx, session, receipt)
+
+
+def post_message_to(ctx: EngineContext, session: Session, case: Case, body: str, attachments: list[dict]) -> dict:
+    """`post_public_message` for a case whose receipt was already verified."""
+    from . import audit
+
+    _check_message(body)
     files = _check_attachments(ctx, {}, attachments or [])
     now = ctx.now()
     message = CaseMessage(case_id=case.id, at=now, direction="from_complainant", kind="message", body=body.strip())

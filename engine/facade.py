@@ -28,25 +28,30 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, case_pages, cases, definitions, disclosure, task_alerts, tasks, timers, users
+from . import audit, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers, users
 from .actors import Actor
 from .context import EngineContext
+from .credentials import DeferredActor
 from .demo import DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
+from .facade_pages import PageOperations
 
 
-class ComplaintEngine(ClockOperations, ConfidentialityOperations):
+class ComplaintEngine(ClockOperations, ConfidentialityOperations, PageOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
         self.ctx = ctx
 
     @contextmanager
-    def _tx(self):
+    def _tx(self, credential: DeferredActor | None = None):
+        """One transaction. It begins by resolving the request's deferred credential (see
+        engine.credentials), so the auth check and the work share it; concurrency failures
+        become 409s."""
         try:
-            with self.ctx.db.transaction() as session:
+            with self.ctx.db.transaction() as session, credentials.inside(self, session, credential):
                 yield session
         except StaleDataError:
             raise Conflict("the case was changed at the same time; reload and try again") from None
@@ -111,6 +116,18 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
     def actor_for_token(self, token: str) -> Actor | None:
         with self._tx() as session:
             return users.actor_for_token(session, token, self.ctx.now())
+
+    def signed_in(self, username: str) -> DeferredActor:
+        """The session's user, checked at the start of the request's next transaction."""
+        return credentials.defer(self, lambda session: users.load_actor(session, username))
+
+    def bearer(self, token: str) -> DeferredActor:
+        """An API token's user, checked at the start of the request's next transaction."""
+        return credentials.defer(self, lambda session: users.actor_for_token(session, token, self.ctx.now()))
+
+    def end_request(self) -> None:
+        """Forget the request's credential (called when a web request ends)."""
+        credentials.forget_request()
 
     def seed_demo_users(self, password: str = "demo-pass") -> None:
         """The demo users and groups of PROCESSES.md (idempotent)."""

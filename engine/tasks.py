@@ -131,6 +131,17 @@ def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with
                   [r.Task for r in rows if r.Task.state == "ready"])
 
 
+def get_task_form(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
+    """The task with its form (staff choices filled in), without its case."""
+    return task_with_form(ctx, session, _load(ctx, session, actor, task_id))
+
+
+def task_with_form(ctx: EngineContext, session: Session, found: Loaded) -> dict:
+    out = describe_task(found.task, found.case, found.definition, ctx.now())
+    out["form"] = form_with_choices(session, out["form"], found.case)
+    return out
+
+
 def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
     found = _load(ctx, session, actor, task_id, hidden_ok=True)
     task, case, definition = found.task, found.case, found.definition

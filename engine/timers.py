@@ -102,9 +102,25 @@ def _fire_case(ctx: EngineContext, case_id: int, as_of: datetime, worker: str) -
         return 0
     except WorkflowFailed as exc:
         log.warning("timer step failed: %s", exc.message)
+        _record_failure(ctx, case_id, exc.message)
+        return 0
+    except Exception as exc:  # a handler's malformed answer, a bug: this case only, the sweep goes on
+        log.exception("timer step of case %s failed", case_id)
+        _record_failure(ctx, case_id, f"{type(exc).__name__}: {exc}"[:1000])
+        return 0
+
+
+def _record_failure(ctx: EngineContext, case_id: int, message: str) -> None:
+    """The failed step rolled back whole: the case keeps its state and its timers stay unfired
+    (and unclaimed), so the next run tries again. The failure shows on the case, and is audited
+    once per distinct error rather than at every run."""
+    try:
         with ctx.db.transaction() as session:
             case = session.get(Case, case_id)
-            case.failure = exc.message
+            if case is None or case.failure == message:
+                return
+            case.failure = message
             audit.record(session, at=ctx.now(), actor="scheduler", kind="step_failed", case_id=case_id,
-                         detail={"error": exc.message})
-        return 0
+                         detail={"error": message})
+    except StaleDataError:  # the case moved meanwhile; the next run meets the error again if it stays
+        log.info("case %s changed while its timer failure was recorded", case_id)

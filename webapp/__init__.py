@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, current_app
 
 from engine import EngineSettings, build_engine
+from engine.errors import Unauthorized
 from handlers import build_registry
 
 
@@ -62,7 +63,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(clock.bp)
     app.register_blueprint(conflicts.bp)
     cli.init_app(app)
+    app.teardown_request(lambda _error: engine.end_request())  # a request's credential dies with it
+    app.register_error_handler(Unauthorized, signed_out)
     return app
+
+
+def signed_out(error: Unauthorized):
+    """The session's user was disabled or removed since signing in: end the session, ask to sign
+    in again (the API answers 401 through its own handler)."""
+    from flask import session
+    from flask_login import logout_user
+
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return current_app.login_manager.unauthorized()
 
 
 def _ensure_secrets(app: Flask) -> None:

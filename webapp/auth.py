@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from engine.credentials import ensure as ensure_resolved
+
 from . import error_pages
 
 bp = Blueprint("auth", __name__)
@@ -70,9 +72,10 @@ def engine():
 
 
 def load_user(username: str) -> StaffUser | None:
-    """Flask-Login's loader: a session's username back to a live Actor (None if deactivated)."""
-    actor = engine().actor_for(username)
-    return StaffUser(actor) if actor is not None else None
+    """Flask-Login's loader: a session's username as a deferred Actor, checked at the start of
+    the request's engine transaction (engine.credentials); a deactivated user then meets
+    `Unauthorized`, which signs the session out (webapp.signed_out)."""
+    return StaffUser(engine().signed_in(username))
 
 
 def current_actor():
@@ -93,7 +96,9 @@ def roles_required(*roles: str):
                 return current_app.login_manager.unauthorized()
             if roles and not actor.has_role(*roles):
                 abort(403)
-            return view(*args, **kwargs)
+            response = view(*args, **kwargs)
+            ensure_resolved(actor)  # a view that made no engine call still checks the session
+            return response
 
         return wrapped
 

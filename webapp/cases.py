@@ -9,9 +9,10 @@ from io import BytesIO
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.errors import Forbidden, InvalidInput
 
 from .auth import current_actor, login_required
+from .clock import show_clock
 from .forms_render import case_facts
 from .i18n import STATUS_LABELS
 
@@ -48,33 +49,28 @@ def index():
                            types=engine().list_process_types(), statuses=STATUS_LABELS)
 
 
-def intake_schema(type_key: str) -> dict:
-    """The type's intake form, to label the facts as the complainant saw them."""
-    try:
-        return engine().get_process_type(type_key).get("intake_form") or {}
-    except NotFound:
-        return {}
-
-
 @bp.route("/cases/<id:case_id>")
 @login_required
 def detail(case_id: int):
     """One case: facts, deadlines, open tasks, messages and attachments (a sealed one: the form to open it)."""
     try:
-        case = engine().get_case(current_actor(), case_id)
+        page = engine().case_page(current_actor(), case_id)
     except Forbidden as error:
         if error.code != "sealed":
             raise
         return render_template("cases/sealed.html", case_id=case_id), 403
-    return render_case(case)
+    return render_case(page)
 
 
-def render_case(case: dict, revealed: dict | None = None, events: list | None = None, status: int = 200):
-    """The case page; `revealed` (an identity the committee asked for) and `events` (an opened
-    sealed case's history) are shown only in the answer to that request, never stored."""
-    facts, recorded = case_facts(case.get("data"), intake_schema(case["type"]))
-    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded, revealed=revealed,
-                           opened_events=events), status
+def render_case(page: dict, status: int = 200):
+    """The case page from one `ComplaintEngine.case_page*` answer; `revealed` (an identity the
+    committee asked for) and `events` (an opened sealed case's history) are shown only in the
+    answer to that request, never stored."""
+    case = page["case"]
+    facts, recorded = case_facts(case.get("data"), page.get("intake_form") or {})
+    show_clock(case["id"], page.get("clock"))
+    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded,
+                           revealed=page.get("revealed"), opened_events=page.get("events")), status
 
 
 @bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))
@@ -82,11 +78,11 @@ def render_case(case: dict, revealed: dict | None = None, events: list | None = 
 def open_sealed(case_id: int):
     """An auditor or the committee opens a sealed report with a reason (audited)."""
     try:
-        opened = engine().open_sealed_case(current_actor(), case_id, request.form.get("reason", ""))
+        opened = engine().case_page_opened(current_actor(), case_id, request.form.get("reason", ""))
     except InvalidInput as error:
         flash(_("The case was not opened: %(reason)s", reason=error.message), "error")
         return redirect(url_for("cases.detail", case_id=case_id))
-    return render_case(opened["case"], events=opened["events"])
+    return render_case(opened)
 
 
 @bp.route("/cases/<id:case_id>/reveal-identity", methods=("POST",))
@@ -94,21 +90,19 @@ def open_sealed(case_id: int):
 def reveal_identity(case_id: int):
     """The committee sees the reporter's identity, with a reason (audited)."""
     try:
-        revealed = engine().reveal_identity(current_actor(), case_id, request.form.get("reason", ""))
+        page = engine().case_page_revealing(current_actor(), case_id, request.form.get("reason", ""))
     except InvalidInput as error:
         flash(_("The identity was not revealed: %(reason)s", reason=error.message), "error")
         return redirect(url_for("cases.detail", case_id=case_id))
-    return render_case(engine().get_case(current_actor(), case_id), revealed=revealed)
+    return render_case(page)
 
 
 @bp.route("/cases/<id:case_id>/history")
 @login_required
 def history(case_id: int):
     """Every event of the case in order: who, when, what."""
-    actor = current_actor()
-    events = engine().case_history(actor, case_id)["events"]
-    case = engine().get_case(actor, case_id)
-    return render_template("cases/history.html", case=case, events=events)
+    page = engine().case_history_page(current_actor(), case_id)
+    return render_template("cases/history.html", case=page["case"], events=page["events"])
 
 
 @bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")

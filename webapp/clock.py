@@ -6,7 +6,7 @@ one engine call and returns to the case page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import EngineError
@@ -22,9 +22,16 @@ def engine():
     return current_app.extensions["complaintflow"]
 
 
+def show_clock(case_id: int, clock: dict | None) -> None:
+    """The panel's data, already read by the page's engine call (`case_page`)."""
+    g.case_clocks = {**g.get("case_clocks", {}), case_id: clock}
+
+
 @bp.app_template_global("case_clock")
 def case_clock(case_id: int) -> dict | None:
     """The clock panel's data for the signed-in user (None when they may not see it)."""
+    if case_id in g.get("case_clocks", {}):
+        return g.case_clocks[case_id]
     actor = current_actor()
     if actor is None:
         return None

@@ -5,10 +5,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, Forbidden, NotFound
 
 from .auth import current_actor, login_required, safe_next
-from .cases import intake_schema
 from .forms_render import case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text
 
 bp = Blueprint("inbox", __name__)
@@ -61,9 +60,9 @@ def unclaim(task_id: int):
 
 
 def render_task(task: dict, values: MultiDict, errors=None, general=None, status: int = 200):
-    """The task page: the case's facts beside the task's form."""
+    """The task page (`ComplaintEngine.task_page`): the case's facts beside the task's form."""
     case = task.get("case") or {}
-    facts, recorded = case_facts(case.get("data"), intake_schema(task["type"]))
+    facts, recorded = case_facts(case.get("data"), task.get("intake_form") or {})
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
                            facts=facts, recorded=recorded,
@@ -75,28 +74,29 @@ def render_task(task: dict, values: MultiDict, errors=None, general=None, status
 @login_required
 def task(task_id: int):
     """Show one task (NotFound becomes the 404 page)."""
-    found = engine().get_task(current_actor(), task_id)
+    found = engine().task_page(current_actor(), task_id)
     return render_task(found, initial_values(found.get("form")))
 
 
 @bp.route("/tasks/<id:task_id>/complete", methods=("POST",))
 @login_required
 def complete(task_id: int):
-    """Complete a held task with its form; the engine moves the case on."""
-    actor = current_actor()
-    found = engine().get_task(actor, task_id)
-    data = parse_submission(found.get("form"), request.form)
+    """Complete a held task with its form; the engine moves the case on (one engine call: the
+    form is parsed against the task's schema inside it)."""
     try:
-        result = engine().complete_task(actor, task_id, data)
-    except InvalidInput as error:
+        result = engine().complete_task_and_next(current_actor(), task_id,
+                                                 lambda schema: parse_submission(schema, request.form))
+    except (Conflict, Forbidden) as error:
+        flash(_("The task could not be completed: %(reason)s", reason=reason_text(error.message)), "error")
+        return redirect(url_for("inbox.task", task_id=task_id))
+    if not result["completed"]:
+        found, error = result["task"], result["refused"]
         errors, general = field_errors(error.details, form_fields(found.get("form")), schema=found.get("form"))
         if not errors and not general:
             general = [reason_text(error.message)]
         return render_task(found, request.form, errors, general, status=400)
-    except (Conflict, Forbidden) as error:
-        flash(_("The task could not be completed: %(reason)s", reason=reason_text(error.message)), "error")
-        return redirect(url_for("inbox.task", task_id=task_id))
-    flash(_("Task “%(name)s” of case %(number)s is done.", name=found["name"], number=found["case_number"]),
+    done = result["task"]
+    flash(_("Task “%(name)s” of case %(number)s is done.", name=done["name"], number=done["case_number"]),
           "success")
     if result.get("next_tasks"):
         names = ", ".join(t["name"] for t in result["next_tasks"])

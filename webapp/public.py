@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from engine.errors import InvalidInput, NotFound, Rejected
+from engine.errors import NotFound, Rejected
 
 from .api.errors import ApiError
 from .api.limits import attempt as count_attempt
@@ -40,12 +40,9 @@ def index():
 def public_type(type_key: str) -> dict:
     """A type open to the public, else 404 (an internal type is not confirmed to exist)."""
     try:
-        ptype = engine().get_process_type(type_key)
+        return engine().public_type(type_key)
     except NotFound:
         abort(404)
-    if not ptype.get("public"):
-        abort(404)
-    return ptype
 
 
 def uploaded_files(name: str = "attachments") -> list[dict]:
@@ -72,25 +69,29 @@ def render_report_form(ptype: dict, values: MultiDict, errors=None, general=None
 
 @bp.route("/report/<type_key>", methods=("GET", "POST"))
 def report(type_key: str):
-    """Show the type's intake form; on POST file the case and show the number and receipt once."""
-    ptype = public_type(type_key)
+    """Show the type's intake form; on POST file the case and show the number and receipt once
+    (one engine call: the form is parsed against the type's intake schema inside it)."""
     if request.method == "GET":
+        ptype = public_type(type_key)
         return render_report_form(ptype, initial_values(ptype.get("intake_form")))
-    schema = ptype.get("intake_form") or {}
-    data = parse_submission(schema, request.form)
     anonymous = request.form.get("anonymous", "").lower() in ("on", "true", "1", "yes")
     try:
-        filed = engine().file_case(None, type_key, data, uploaded_files(), anonymous=anonymous)
-    except InvalidInput as error:
+        result = engine().file_public_report(type_key, lambda schema: parse_submission(schema, request.form),
+                                             uploaded_files(), anonymous=anonymous)
+    except NotFound:
+        abort(404)
+    ptype, error = result["type"], result.get("refused")
+    schema = ptype.get("intake_form") or {}
+    if isinstance(error, Rejected):
+        errors, _general = field_errors(error.details, form_fields(schema), extra=("anonymous",))
+        message = REJECTIONS.get(error.code) or error.message
+        return render_report_form(ptype, request.form, errors, [str(message)], status=422)
+    if error is not None:
         errors, general = field_errors(error.details, form_fields(schema), ("attachments", "anonymous"), schema)
         if not errors and not general:
             general = [reason_text(error.message)]
         return render_report_form(ptype, request.form, errors, general, status=400)
-    except Rejected as error:
-        errors, _general = field_errors(error.details, form_fields(schema), extra=("anonymous",))
-        message = REJECTIONS.get(error.code) or error.message
-        return render_report_form(ptype, request.form, errors, [str(message)], status=422)
-    return render_template("public/filed.html", ptype=ptype, filed=filed), 200, NO_STORE
+    return render_template("public/filed.html", ptype=ptype, filed=result["filed"]), 200, NO_STORE
 
 
 def render_track(receipt: str = "", case: dict | None = None, status: int = 200, **notes):
@@ -138,21 +139,21 @@ def track():
 
 @bp.route("/track/message", methods=("POST",))
 def track_message():
-    """The complainant writes to the organisation (or answers a request) about their case."""
+    """The complainant writes to the organisation (or answers a request) about their case; one
+    engine call verifies the receipt once, posts the message and reads the case back."""
     receipt = request.form.get("receipt", "").strip()
     body = request.form.get("body", "").strip()
     if too_many_attempts():
         return throttled_page(receipt)
     try:
-        if not body:
-            return render_track(receipt, engine().public_case(receipt), status=400,
-                                message_error=_("Please write your message."))
-        engine().post_public_message(receipt, body, uploaded_files())
-        case = engine().public_case(receipt)
+        result = engine().track_message(receipt, body, uploaded_files())
     except NotFound:
         return not_found_page(receipt)
-    except InvalidInput as error:
+    error = result.get("refused")
+    if error is not None and not body:
+        return render_track(receipt, result["case"], status=400, message_error=_("Please write your message."))
+    if error is not None:
         _fields, general = field_errors(error.details, [])
-        return render_track(receipt, engine().public_case(receipt), status=400, message_body=body,
+        return render_track(receipt, result["case"], status=400, message_body=body,
                             message_error="; ".join(general) or reason_text(error.message))
-    return render_track(receipt, case, sent=True)
+    return render_track(receipt, result["case"], sent=True)

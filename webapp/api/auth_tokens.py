@@ -9,6 +9,8 @@ import functools
 
 from flask import request
 
+from engine.credentials import ensure as ensure_resolved
+
 from . import bp, engine, limits
 from .errors import ApiError, unauthorized
 from .parsing import Fields, json_body
@@ -33,12 +35,12 @@ def staff_required(*roles: str):
             token = bearer_token()
             if token is None:
                 raise unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/token gives one)")
-            actor = engine().actor_for_token(token)
-            if actor is None:
-                raise unauthorized("the token is unknown or has expired")
+            actor = engine().bearer(token)  # checked at the start of the view's engine transaction
             if roles and not actor.has_role(*roles):
                 raise ApiError(403, "this needs the role: " + " or ".join(roles), {"roles": list(roles)})
-            return view(actor, *args, **kwargs)
+            response = view(actor, *args, **kwargs)
+            ensure_resolved(actor)  # a view that made no engine call still checks the token
+            return response
 
         wrapped.required_roles = roles
         return wrapped

@@ -67,8 +67,9 @@ def handle_api_error(error: ApiError):
 
 
 def handle_engine_error(error: EngineError):
-    """An engine refusal: its own status, code, message and details."""
-    return reply(error.to_dict(), error.status)
+    """An engine refusal: its own status, code, message and details (a 401 with its challenge)."""
+    headers = {"WWW-Authenticate": 'Bearer realm="complaintflow"'} if error.status == 401 else None
+    return reply(error.to_dict(), error.status, headers)
 
 
 def handle_http_error(error: HTTPException):

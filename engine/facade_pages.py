@@ -1,0 +1,153 @@
+"""Facade operations that answer one whole screen or request in ONE transaction.
+
+A page used to gather what it shows from several facade calls (the task, then the type's intake
+form, then the case clock), each a transaction of its own, and a form post read the task before
+completing it in another. These methods do the whole thing at once and return what the page
+needs. A refusal the page shows beside the form (a field the engine refused) comes back as
+`{"refused": error, ...}` with the page's data; the refused change itself was made inside a
+savepoint and rolled back, so nothing of it is saved. Any other error propagates and the whole
+transaction rolls back.
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, contextmanager
+from typing import Callable, Iterator, Union
+
+from sqlalchemy.orm import Session
+
+from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks
+from .actors import Actor
+from .context import EngineContext
+from .errors import EngineError, InvalidInput, NotFound, Rejected
+from .models import Case, ProcessDefinition
+
+FormData = Union[dict, Callable[[dict], dict]]  # the data, or a parser of the submission given the form schema
+
+
+class PageOperations:
+    """Mixed into ComplaintEngine. Relies on: `self.ctx` (EngineContext) and `self._tx()`
+    (one transaction that first resolves the request's credential)."""
+
+    ctx: EngineContext
+    _tx: Callable[..., AbstractContextManager[Session]]
+
+    # --- staff pages ---------------------------------------------------------------------------
+    def task_page(self, actor: Actor, task_id: int) -> dict:
+        """The task page: the task with its form and case, the case's clock and intake form."""
+        with self._tx() as session:
+            return self._task_page(session, actor, task_id)
+
+    def complete_task_and_next(self, actor: Actor, task_id: int, data: FormData) -> dict:
+        """Complete a held task from its form. `data` may be a parser called with the task's
+        form schema. Answers {"completed": True, "task": {"id", "name", "case_number"},
+        "case_status", "next_tasks"} or, when the engine refuses the form,
+        {"completed": False, "refused": InvalidInput, "task": the task page} with nothing saved."""
+        with self._tx() as session:
+            task = tasks.get_task_form(self.ctx, session, actor, task_id)
+            try:
+                with attempt(session):
+                    payload = data(task["form"]) if callable(data) else data
+                    result = tasks.complete_task(self.ctx, session, actor, task_id, payload)
+            except InvalidInput as error:
+                return {"completed": False, "refused": error, "task": self._task_page(session, actor, task_id)}
+            return {"completed": True, "task": {k: task[k] for k in ("id", "name", "case_number")}, **result}
+
+    def case_page(self, actor: Actor, case_id: int) -> dict:
+        """The case page: {"case", "intake_form", "clock"} (clock None when it may not be shown)."""
+        with self._tx() as session:
+            return self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+
+    def case_page_revealing(self, actor: Actor, case_id: int, reason: str) -> dict:
+        """The committee reveals the reporter's identity (audited) and sees the case page with it."""
+        with self._tx() as session:
+            revealed = disclosure.reveal_identity(self.ctx, session, actor, case_id, reason)
+            page = self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+            return {**page, "revealed": revealed}
+
+    def case_page_opened(self, actor: Actor, case_id: int, reason: str) -> dict:
+        """A sealed case opened with a reason (audited): the case page plus its history."""
+        with self._tx() as session:
+            opened = disclosure.open_sealed(self.ctx, session, actor, case_id, reason)
+            return {**self._case_page(session, actor, opened["case"], clock=False), "events": opened["events"]}
+
+    def case_history_page(self, actor: Actor, case_id: int) -> dict:
+        """The history page: {"case", "events"}."""
+        with self._tx() as session:
+            events = disclosure.history(self.ctx, session, actor, case_id)["events"]
+            return {"case": cases.case_detail(self.ctx, session, actor, case_id), "events": events}
+
+    def _task_page(self, session: Session, actor: Actor, task_id: int) -> dict:
+        task = case_pages.get_task(self.ctx, session, actor, task_id)
+        task["intake_form"] = self._intake_form(session, task["case_id"])
+        return task
+
+    def _case_page(self, session: Session, actor: Actor, detail: dict, clock: bool = True) -> dict:
+        shown = None
+        if clock:
+            try:  # refused before it reads anything (hidden or sealed case)
+                shown = pauses.case_clock(self.ctx, session, actor, detail["id"], self.ctx.now())
+            except EngineError:
+                shown = None  # the panel is left out, as for a case whose clock the viewer may not see
+        return {"case": detail, "intake_form": self._intake_form(session, detail["id"]), "clock": shown}
+
+    def _intake_form(self, session: Session, case_id: int) -> dict:
+        """The intake form of the case's own process version, to label its facts."""
+        definition_id = session.get(Case, case_id).definition_id
+        return self.ctx.definitions.get(session, definition_id).summary.get("intake_form") or {}
+
+    # --- the public site ---------------------------------------------------------------------
+    def public_type(self, type_key: str) -> dict:
+        """A type open to the public (NotFound for an internal one: its existence is not confirmed)."""
+        with self._tx() as session:
+            return _public_type(session, type_key)
+
+    def file_public_report(self, type_key: str, data: FormData, attachments: list[dict] | None = None,
+                           anonymous: bool = False) -> dict:
+        """A public filing from the report form. `data` may be a parser called with the intake
+        form. Answers {"type", "filed": {"id", "number", "status", "receipt"}} or, refused,
+        {"type", "refused": InvalidInput or Rejected} with nothing saved."""
+        with self._tx() as session:
+            ptype = _public_type(session, type_key)
+            try:
+                with attempt(session):
+                    payload = data(ptype["intake_form"]) if callable(data) else data
+                    filed = cases.file_case(self.ctx, session, None, type_key, payload, attachments or [], anonymous)
+            except (InvalidInput, Rejected) as error:
+                return {"type": ptype, "refused": error}
+            return {"type": ptype, "filed": filed}
+
+    def track_message(self, receipt: str, body: str, attachments: list[dict] | None = None) -> dict:
+        """The complainant writes about their case: the receipt is verified ONCE, the message
+        posted and the case read back in the same transaction. Answers {"case", "posted"} or,
+        refused, {"case", "refused": InvalidInput} with nothing saved; NotFound for a wrong receipt."""
+        with self._tx() as session:
+            case = cases.find_by_receipt(self.ctx, session, receipt)
+            try:
+                with attempt(session):
+                    posted = cases.post_message_to(self.ctx, session, case, body, attachments or [])
+            except InvalidInput as error:
+                return {"case": cases.public_view_of(self.ctx, session, case), "refused": error}
+            return {"case": cases.public_view_of(self.ctx, session, case), "posted": posted}
+
+
+@contextmanager
+def attempt(session: Session) -> Iterator[None]:
+    """A savepoint: a refused change is undone with everything it noted in the session (the audit
+    events it recorded, the chain head it moved). Events recorded before it are written first, so
+    the savepoint's rollback takes back exactly the attempt's own."""
+    audit.write_pending(session)
+    noted = dict(session.info)
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        session.info.clear()
+        session.info.update(noted)
+        raise
+
+
+def _public_type(session: Session, type_key: str) -> dict:
+    row = definitions.latest(session, type_key)
+    if not row.public:
+        raise NotFound(f"no complaint type {type_key!r}")
+    return definitions.describe(row)
