@@ -19,7 +19,7 @@ from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks
 from .actors import Actor
 from .context import EngineContext
 from .errors import EngineError, InvalidInput, NotFound, Rejected
-from .models import Case, ProcessDefinition
+from .models import Case
 
 FormData = Union[dict, Callable[[dict], dict]]  # the data, or a parser of the submission given the form schema
 
@@ -67,7 +67,7 @@ class PageOperations:
     def case_page_opened(self, actor: Actor, case_id: int, reason: str) -> dict:
         """A sealed case opened with a reason (audited): the case page plus its history."""
         with self._tx() as session:
-            opened = disclosure.open_sealed(self.ctx, session, actor, case_id, reason)
+            opened = case_pages.open_sealed(self.ctx, session, actor, case_id, reason)
             return {**self._case_page(session, actor, opened["case"], clock=False), "events": opened["events"]}
 
     def case_history_page(self, actor: Actor, case_id: int) -> dict:

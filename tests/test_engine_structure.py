@@ -44,7 +44,7 @@ def test_engine_modules_import_each_other_one_way():
 
 def test_the_facade_provides_what_its_mixins_declare_they_need(core):
     mixins = [m for m in type(core).__mro__ if m.__module__.startswith("engine.facade_")]
-    assert len(mixins) == 2
+    assert len(mixins) >= 2
     for mixin in mixins:
         needs = set(getattr(mixin, "__annotations__", {}))
         assert {"ctx", "_tx"} <= needs, mixin.__name__
