@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import definitions, paging, receipts
-from .access import load_visible_case, may_see_identity, visible_cases
+from .access import listed_case_ids, load_visible_case, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
@@ -146,7 +146,9 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
     elif page and page > 1:
         query = query.offset((page - 1) * n)
     rows = session.execute(query.limit(n + 1)).all()
-    total, estimate = paging.capped_count(session, [matching])
+    unfiltered = not (type or status or overdue or (q and q.strip()))
+    listed = listed_case_ids(actor) if unfiltered else None  # counted on the viewer index alone
+    total, estimate = paging.capped_count(session, [listed if listed is not None else matching])
     nxt = paging.encode("cases", (rows[n - 1].id,)) if len(rows) > n else None
     return paging.answer([summarize(c, c.type_name, now) for c in rows[:n]], nxt, total, estimate,
                          page=page or 1, per_page=n)

@@ -68,7 +68,7 @@ def history(ctx: EngineContext, session: Session, actor: Actor, case_id: int, op
     (auditors included); every page read of a confidential case is logged."""
     n = paging.check_limit(limit)
     after = paging.decode(f"history:{case_id}", cursor, (int,))
-    case = load_visible_case(session, actor, case_id)
+    case = load_visible_case(session, actor, case_id, without_workflow=True)
     guard_sealed(actor, case, opened)
     if not opened:
         log_read(session, ctx, actor, case, "history")

@@ -153,7 +153,9 @@ class CaseViewer(Base):
 
     __tablename__ = "case_viewer"
     __table_args__ = (Index("ix_viewer_case_group", "case_id", "group_name"),
-                      Index("ix_viewer_case_user", "case_id", "username"))
+                      Index("ix_viewer_case_user", "case_id", "username"),
+                      Index("ix_viewer_group_case", "group_name", "case_id"),
+                      Index("ix_viewer_user_case", "username", "case_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"))
     group_name: Mapped[str | None] = mapped_column(String(80), nullable=True)

@@ -53,6 +53,8 @@ def upgrade() -> None:
         batch_op.drop_index('ix_case_viewer_username')
         batch_op.create_index('ix_viewer_case_group', ['case_id', 'group_name'], unique=False)
         batch_op.create_index('ix_viewer_case_user', ['case_id', 'username'], unique=False)
+        batch_op.create_index('ix_viewer_group_case', ['group_name', 'case_id'], unique=False)
+        batch_op.create_index('ix_viewer_user_case', ['username', 'case_id'], unique=False)
 
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_group_name')
@@ -119,6 +121,8 @@ def downgrade() -> None:
         batch_op.create_index('ix_notification_group_name', ['group_name'], unique=False)
 
     with op.batch_alter_table('case_viewer', schema=None) as batch_op:
+        batch_op.drop_index('ix_viewer_user_case')
+        batch_op.drop_index('ix_viewer_group_case')
         batch_op.drop_index('ix_viewer_case_user')
         batch_op.drop_index('ix_viewer_case_group')
         batch_op.create_index('ix_case_viewer_username', ['username'], unique=False)
