@@ -87,7 +87,7 @@ def seed(engine, cases: int, per_case: int) -> None:
             conn.execute(sa.text("ANALYZE"))
 
 
-def timed(client, url: str, headers: dict, runs: int = 15) -> tuple[float, float, dict]:
+def timed(client, url: str, headers: dict, runs: int = int(os.environ.get("BENCH_RUNS", "15"))) -> tuple[float, float, dict]:
     samples, body = [], None
     for _ in range(runs):
         start = time.perf_counter()
@@ -125,7 +125,7 @@ def main(cases: int, per_case: int) -> None:
         size = len(body["items"]) if isinstance(body, dict) else len(body)
         print(f"{name:32} median {median:8.1f} ms  p95 {p95:8.1f} ms  items {size}  total {body.get('total') if isinstance(body, dict) else '-'}")
     deep = "/api/v1/cases?page=400&per_page=50"
-    median, p95, _ = timed(client, deep, {"Authorization": f"Bearer {auditor}"}, runs=5)
+    median, p95, _ = timed(client, deep, {"Authorization": f"Bearer {auditor}"})
     print(f"{'cases page 400 by offset':32} median {median:8.1f} ms  p95 {p95:8.1f} ms")
     try:
         from engine import paging

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from engine.paging import encode
 
 LIST_CALLS = ("tasks available", "tasks mine", "cases", "cases by type", "cases by status", "cases next page",
-              "notifications", "history", "alert sweep")
+              "notifications", "history", "alert sweep", "timer sweep")
 
 
 @contextmanager
@@ -42,6 +42,7 @@ def run_lists(engine, case_id: int) -> dict[str, list]:
         "notifications": lambda: engine.list_notifications(intake1),
         "history": lambda: engine.case_history(auditor, case_id),
         "alert sweep": lambda: engine.send_task_alerts(engine.now()),
+        "timer sweep": lambda: engine.fire_timers(engine.now()),
     }
     out = {}
     for name, call in calls.items():
@@ -55,7 +56,7 @@ def _list_statement(statement: str) -> bool:
     """The statements reading a list's tables (not the token, actor or calendar look-ups)."""
     lowered = statement.lower()
     return any(f"from {t}" in lowered or f"join {t}" in lowered
-               for t in ("human_task", "complaint_case", "notification", "audit_event", "case_viewer"))
+               for t in ("human_task", "complaint_case", "notification", "audit_event", "case_viewer", "timer"))
 
 
 # What each list's statements must use: one of these indexes (SQLite names the rowid walk
@@ -70,6 +71,7 @@ EXPECTED = {
     "notifications": ("ix_notification_user", "ix_notification_group"),
     "history": ("ix_audit_case_seq",),
     "alert sweep": ("ix_task_remind", "ix_task_escalate"),
+    "timer sweep": ("ix_timer_due",),
 }
 
 
@@ -97,12 +99,12 @@ def test_hot_lists_walk_their_indexes(engine, make_case, work):
             assert any(index in joined for index in EXPECTED[name]), (name, joined)
             for plan in plans:
                 if sqlite:
-                    assert "SCAN human_task" not in plan, (name, plan)
+                    assert "SCAN human_task" not in plan and "SCAN timer" not in plan, (name, plan)
                     if "SCAN complaint_case" in plan:  # only the newest-first walk of the rowid, never sorted
                         assert "USING" not in plan.split("SCAN complaint_case")[1].split("\n")[0], (name, plan)
                         assert "TEMP B-TREE FOR ORDER BY" not in plan, (name, plan)
                 else:
-                    assert "Seq Scan on human_task" not in plan and "Seq Scan on complaint_case" not in plan, (name, plan)
+                    assert not any(f"Seq Scan on {t}" in plan for t in ("human_task", "complaint_case", "timer")), (name, plan)
         connection.rollback()
 
 
