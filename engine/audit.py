@@ -167,10 +167,17 @@ def redact(session: Session, case_id: int, secrets: list[str], replacement: str,
     return changed
 
 
-def case_events(session: Session, case_id: int, secrets: list[str] | tuple[str, ...] = ()) -> list[dict]:
-    """The case's events in order; with `secrets`, those texts are masked wherever they appear."""
+def case_events(session: Session, case_id: int, secrets: list[str] | tuple[str, ...] = (),
+                after_seq: int | None = None, limit: int | None = None) -> list[dict]:
+    """The case's events in order (from after `after_seq`, at most `limit`); with `secrets`,
+    those texts are masked wherever they appear."""
     write_pending(session)
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+    query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)
+    if after_seq is not None:
+        query = query.where(AuditEvent.seq > after_seq)
+    if limit is not None:
+        query = query.limit(limit)
     secrets = sorted(secrets, key=len, reverse=True)
     return [{"seq": e.seq, "at": to_iso(aware(e.at)), "actor": e.actor, "kind": e.kind,
-             "element_id": e.element_id, "detail": masked(json.loads(e.detail), secrets)} for e in rows]
+             "element_id": e.element_id, "detail": masked(json.loads(e.detail), secrets)}
+            for e in session.scalars(query)]

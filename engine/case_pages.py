@@ -49,7 +49,7 @@ def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     audit.record(session, at=ctx.now(), actor=actor.username, kind="sealed_case_opened", case_id=case.id,
                  detail={"reason": reason})
     detail = case_detail(ctx, session, actor, case.id, opened=True)
-    return {"case": detail, "events": disclosure.history(ctx, session, actor, case.id, opened=True)["events"],
+    return {"case": detail, "events": disclosure.whole_history(ctx, session, case),
             "opened_by": actor.username, "reason": reason}
 
 
@@ -64,6 +64,6 @@ def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     audit.record(session, at=ctx.now(), actor=actor.username, kind="case_exported", case_id=case.id,
                  detail={"reason": reason} if reason else {})
     detail = case_detail(ctx, session, actor, case.id, opened=True, omit_identity=sealed)
-    events = disclosure.history(ctx, session, actor, case.id, opened=True)["events"]
+    events = disclosure.whole_history(ctx, session, case)
     return {"case": detail, "events": events, "identity_omitted": sealed or detail.get("personal_masked", False),
             "exported_by": actor.username, "exported_at": ctx.now().isoformat()}

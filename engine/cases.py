@@ -5,18 +5,18 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, receipts
-from .access import load_visible_case, may_see_identity, visible_cases
+from . import audit, definitions, paging, receipts
+from .access import listed_case_ids, load_visible_case, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
 from .disclosure import guard_sealed, log_read
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
 from .forms import personal_fields, unstorable_text, validate_form
-from .models import Attachment, Case, CaseMessage, Task
+from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
 from .steps import CaseStep
 from .tasks import describe_task
 
@@ -103,7 +103,8 @@ def _check_attachments(ctx: EngineContext, intake: dict, attachments: list[dict]
 
 # --- reading ---------------------------------------------------------------------------------
 
-def summarize(case: Case, type_name: str, now: datetime) -> dict:
+def summarize(case, type_name: str, now: datetime) -> dict:
+    """A case as lists show it (`case`: a case row or a row of the list's columns)."""
     next_due = aware(case.next_due)
     return {"id": case.id, "number": case.number, "type": case.type_key, "type_name": type_name,
             "status": case.status, "category": case.category, "confidential": case.confidential,
@@ -111,25 +112,47 @@ def summarize(case: Case, type_name: str, now: datetime) -> dict:
             "next_due": to_iso(next_due), "overdue": bool(next_due and next_due < now and case.status == "open")}
 
 
+LIST_COLUMNS = (Case.id, Case.number, Case.type_key, Case.status, Case.category, Case.confidential,
+                Case.created_at, Case.closed_at, Case.next_due, ProcessDefinition.name.label("type_name"))
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` with LIKE's wildcards in `text` taken literally (escape character: backslash)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | None, status: str | None,
-               overdue: bool, q: str | None, page: int, per_page: int) -> dict:
+               overdue: bool, q: str | None, page: int | None = None, per_page: int | None = None,
+               cursor: str | None = None) -> dict:
+    """Newest first, filtered in SQL. Paged by `cursor` (keyset on id: as fast on the last page
+    as on the first) or, for old links, by `page` and `per_page`."""
     now = ctx.now()
-    query = select(Case).where(visible_cases(actor))
+    n = paging.check_limit(per_page)
+    after = paging.decode("cases", cursor, (int,))
+    matching = select(Case.id).where(visible_cases(actor))
     if type:
-        query = query.where(Case.type_key == type)
+        matching = matching.where(Case.type_key == type)
     if status:
-        query = query.where(Case.status == status)
+        matching = matching.where(Case.status == status)
     if overdue:
-        query = query.where(Case.status == "open", Case.next_due < now)
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(or_(Case.number.ilike(like), Case.category.ilike(like)))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page))
-    names = _type_names(session)
-    return {"items": [summarize(c, names.get(c.type_key, c.type_key), now) for c in rows],
-            "total": total, "page": page, "per_page": per_page}
+        matching = matching.where(Case.status == "open", Case.next_due < now)
+    if q and q.strip():
+        like = like_pattern(q.strip())
+        matching = matching.where(or_(Case.number.ilike(like, escape="\\"), Case.category.ilike(like, escape="\\")))
+    query = (matching.with_only_columns(*LIST_COLUMNS)
+             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).order_by(Case.id.desc()))
+    if after is not None:
+        query = query.where(Case.id < after[0])
+    elif page and page > 1:
+        query = query.offset((page - 1) * n)
+    rows = session.execute(query.limit(n + 1)).all()
+    unfiltered = not (type or status or overdue or (q and q.strip()))
+    listed = listed_case_ids(actor) if unfiltered else None  # counted on the viewer index alone
+    total, estimate = paging.capped_count(session, [listed if listed is not None else matching])
+    nxt = paging.encode("cases", (rows[n - 1].id,)) if len(rows) > n else None
+    return paging.answer([summarize(c, c.type_name, now) for c in rows[:n]], nxt, total, estimate,
+                         page=page or 1, per_page=n)
 
 
 def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int, opened: bool = False,
@@ -198,10 +221,6 @@ def attachment(ctx: EngineContext, session: Session, actor: Actor, case_id: int,
     return {"filename": f.filename, "content_type": f.content_type, "data": ctx.cipher.open_bytes(f.data)}
 
 
-def _type_names(session: Session) -> dict[str, str]:
-    return {d.key: d.name for d in definitions.latest_of_each(session)}
-
-
 # --- the complainant's view ----------------------------------------------------------------------
 
 def find_by_receipt(ctx: EngineContext, session: Session, receipt: str) -> Case:
@@ -251,8 +270,6 @@ def _check_message(body) -> None:
 
 def post_message_to(ctx: EngineContext, session: Session, case: Case, body: str, attachments: list[dict]) -> dict:
     """`post_public_message` for a case whose receipt was already verified."""
-    from . import audit
-
     _check_message(body)
     files = _check_attachments(ctx, {}, attachments or [])
     now = ctx.now()

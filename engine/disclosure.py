@@ -8,14 +8,15 @@ a reason; an export of a sealed case leaves identity out altogether.
 """
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, paging
 from .access import is_committee, load_visible_case, may_open_sealed
 from .actors import Actor
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput, NotFound
-from .models import Case
+from .models import AuditEvent, Case
 
 SEALED = "sealed"
 MIN_REASON, MAX_REASON = 5, 500
@@ -61,14 +62,30 @@ def guard_sealed(actor: Actor, case: Case, opened: bool) -> None:
                     code="sealed")
 
 
-def history(ctx: EngineContext, session: Session, actor: Actor, case_id: int, opened: bool = False) -> dict:
-    """The case's events, identity values masked on confidential cases (auditors included)."""
-    case = load_visible_case(session, actor, case_id)
+def history(ctx: EngineContext, session: Session, actor: Actor, case_id: int, opened: bool = False,
+            limit: int | None = None, cursor: str | None = None) -> dict:
+    """One page of the case's events in order, identity values masked on confidential cases
+    (auditors included); every page read of a confidential case is logged."""
+    n = paging.check_limit(limit)
+    after = paging.decode(f"history:{case_id}", cursor, (int,))
+    case = load_visible_case(session, actor, case_id, without_workflow=True)
     guard_sealed(actor, case, opened)
     if not opened:
         log_read(session, ctx, actor, case, "history")
-    masked = secrets_of(ctx, case) if case.confidential else []
-    return {"number": case.number, "events": audit.case_events(session, case.id, masked)}
+    events = audit.case_events(session, case.id, _masked_values(ctx, case), after[0] if after else None, n + 1)
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.id))
+    nxt = paging.encode(f"history:{case_id}", (events[n - 1]["seq"],)) if len(events) > n else None
+    return {"number": case.number, **paging.answer(events[:n], nxt, total, False)}
+
+
+def whole_history(ctx: EngineContext, session: Session, case: Case) -> list[dict]:
+    """Every event of one case, masked as `history` masks them: for an opening or an export,
+    which are one document (the caller has checked and logged the access)."""
+    return audit.case_events(session, case.id, _masked_values(ctx, case))
+
+
+def _masked_values(ctx: EngineContext, case: Case) -> list[str]:
+    return secrets_of(ctx, case) if case.confidential else []
 
 
 def reveal_identity(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:

@@ -144,20 +144,23 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations, PageOperations
             return cases.file_case(self.ctx, session, actor, type_key, data, attachments or [], anonymous)
 
     def list_cases(self, actor: Actor, type: str | None = None, status: str | None = None,
-                   overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 20) -> dict:
+                   overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 50,
+                   cursor: str | None = None) -> dict:
+        """One page, newest first: by `cursor` (the `next` of the page before) or by `page`."""
         if not 1 <= page <= 100000 or not 1 <= per_page <= 100:
             raise InvalidInput("bad paging", {"page": "1 to 100000", "per_page": "1 to 100"})
         with self._tx() as session:
-            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page)
+            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page, cursor)
 
     def get_case(self, actor: Actor, case_id: int) -> dict:
         with self._tx() as session:
             return cases.case_detail(self.ctx, session, actor, case_id)
 
-    def case_history(self, actor: Actor, case_id: int) -> dict:
-        """Identity masked on confidential cases; sealed ones open only with a reason; reads logged."""
+    def case_history(self, actor: Actor, case_id: int, limit: int | None = None, cursor: str | None = None) -> dict:
+        """One page of events in order: {"number", "items", "next", "total"}. Identity masked on
+        confidential cases; sealed ones open only with a reason; reads logged."""
         with self._tx() as session:
-            return disclosure.history(self.ctx, session, actor, case_id)
+            return disclosure.history(self.ctx, session, actor, case_id, limit=limit, cursor=cursor)
 
     def case_path(self, actor: Actor, case_id: int) -> dict:
         with self._tx() as session:
@@ -168,9 +171,11 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations, PageOperations
             return cases.attachment(self.ctx, session, actor, case_id, attachment_id)
 
     # --- tasks -----------------------------------------------------------------------------
-    def list_tasks(self, actor: Actor, scope: str = "mine") -> list[dict]:
+    def list_tasks(self, actor: Actor, scope: str = "mine", limit: int | None = None,
+                   cursor: str | None = None) -> dict:
+        """One page of the inbox: {"items": [task without form], "next", "total"}."""
         with self._tx() as session:
-            return tasks.list_tasks(self.ctx, session, actor, scope)
+            return tasks.list_tasks(self.ctx, session, actor, scope, limit, cursor)
 
     def get_task(self, actor: Actor, task_id: int) -> dict:
         with self._tx() as session:

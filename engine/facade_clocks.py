@@ -7,14 +7,11 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import audit, calendar_store, notifications, pauses, tasks
+from . import audit, calendar_store, notifications, pauses, task_alerts, tasks
 from .actors import Actor
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput
 from .models import Case
-from .retime import parse_instant
-
-INBOX_FILTERS = ("overdue", "due_soon")
 
 
 class ClockOperations:
@@ -50,14 +47,14 @@ class ClockOperations:
         with self._tx() as session:
             calendar_store.set_day(session, day, working, name, actor.username, self.ctx.now())
             self._audit(session, actor, "calendar_day_set", {"day": day.isoformat(), "working": working, "name": name})
-        return {"recounted": pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)}
+        return {"recounted": self._recount(actor)}
 
     def calendar_remove_day(self, actor: Actor, day: date) -> dict:
         self._require_admin(actor)
         with self._tx() as session:
             calendar_store.remove_day(session, day)
             self._audit(session, actor, "calendar_day_removed", {"day": day.isoformat()})
-        return {"recounted": pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)}
+        return {"recounted": self._recount(actor)}
 
     def calendar_import_year(self, actor: Actor, year: int, schedule: str | None = None) -> dict:
         """Import a year's official schedule (typed in, or from chinese_calendar when it covers
@@ -70,12 +67,19 @@ class ClockOperations:
         with self._tx() as session:
             count = calendar_store.import_year(session, year, entries, source, actor.username, self.ctx.now())
             self._audit(session, actor, "calendar_year_imported", {"year": year, "days": count, "source": source})
-        recounted = pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)
+        recounted = self._recount(actor)
         return {"year": year, "days": count, "recounted": recounted}
 
     def recount_provisional_deadlines(self, actor: Actor) -> list[str]:
         self._require_admin(actor)
-        return pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)
+        return self._recount(actor)
+
+    def _recount(self, actor: Actor) -> list[str]:
+        """The calendar changed: recount provisional deadlines (their tasks' due times follow)
+        and the reminder times of every other open task."""
+        recounted = pauses.recount_provisional(self.ctx, self.ctx.now(), actor.username)
+        task_alerts.reschedule_reminders(self.ctx)
+        return recounted
 
     def _audit(self, session, actor: Actor, kind: str, detail: dict) -> None:
         audit.record(session, at=self.ctx.now(), actor=actor.username, kind=kind, detail=detail)
@@ -102,9 +106,11 @@ class ClockOperations:
             return pauses.decide_extension(self.ctx, session, actor, request_id, approved, comment, self.ctx.now())
 
     # --- notifications and the inbox -----------------------------------------------------------
-    def list_notifications(self, actor: Actor, unread_only: bool = False) -> list[dict]:
+    def list_notifications(self, actor: Actor, unread_only: bool = False, limit: int | None = None,
+                           cursor: str | None = None) -> dict:
+        """One page, newest first: {"items", "next", "total"}."""
         with self._tx() as session:
-            return notifications.list_for(session, actor, unread_only)
+            return notifications.list_for(session, actor, unread_only, limit, cursor)
 
     def mark_notification_read(self, actor: Actor, notification_id: int) -> dict:
         with self._tx() as session:
@@ -114,24 +120,13 @@ class ClockOperations:
         """Deliver queued mail through `sender(to, subject, body)` (SMTP, configured by the caller)."""
         return notifications.send_outbox(self.ctx, sender)
 
-    def inbox(self, actor: Actor, which: str | None = None) -> dict:
-        """The inbox's two lists, most urgent first, optionally only overdue or due-soon tasks;
-        each task says whether its due time rests on a provisional calendar."""
+    def inbox(self, actor: Actor, which: str | None = None, cursors: dict | None = None,
+              limit: int | None = None) -> dict:
+        """The inbox's two lists, one page each, most urgent first, optionally only overdue or
+        due-soon tasks; each task says whether its due time rests on a provisional calendar.
+        `cursors`: {"mine": cursor, "available": cursor}."""
+        which = which if which in tasks.DUE_FILTERS else None
         with self._tx() as session:
-            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope) for scope in ("mine", "available")}
-            cases = {c.id: c for c in session.query(Case).filter(
-                Case.id.in_({t["case_id"] for items in lists.values() for t in items}))}
-        for items in lists.values():
-            for task in items:
-                case = cases.get(task["case_id"])
-                provisional = {(case.deadlines or {}).get(n) for n in (case.provisional_deadlines or [])} if case else set()
-                task["provisional"] = bool(task.get("due_at")) and _same_instant(task["due_at"], provisional)
-                task["paused"] = bool(case and case.paused_at)
-        if which in INBOX_FILTERS:
-            lists = {k: [t for t in v if t.get(which)] for k, v in lists.items()}
-        return {**lists, "filter": which if which in INBOX_FILTERS else None}
-
-
-def _same_instant(value: str, candidates: set) -> bool:
-    at = parse_instant(value)
-    return any(parse_instant(c) == at for c in candidates if c)
+            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope), which)
+                     for scope in ("mine", "available")}
+        return {**lists, "filter": which}

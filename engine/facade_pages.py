@@ -70,11 +70,13 @@ class PageOperations:
             opened = case_pages.open_sealed(self.ctx, session, actor, case_id, reason)
             return {**self._case_page(session, actor, opened["case"], clock=False), "events": opened["events"]}
 
-    def case_history_page(self, actor: Actor, case_id: int) -> dict:
-        """The history page: {"case", "events"}."""
+    def case_history_page(self, actor: Actor, case_id: int, limit: int | None = None,
+                          cursor: str | None = None) -> dict:
+        """The history page: {"case", "events": one page of them, "next": cursor or None}."""
         with self._tx() as session:
-            events = disclosure.history(self.ctx, session, actor, case_id)["events"]
-            return {"case": cases.case_detail(self.ctx, session, actor, case_id), "events": events}
+            found = disclosure.history(self.ctx, session, actor, case_id, limit=limit, cursor=cursor)
+            return {"case": cases.case_detail(self.ctx, session, actor, case_id), "events": found["items"],
+                    "next": found["next"]}
 
     def _task_page(self, session: Session, actor: Actor, task_id: int) -> dict:
         task = case_pages.get_task(self.ctx, session, actor, task_id)

@@ -111,11 +111,15 @@ class ProcessDefinition(Base):
 
 class Case(Base):
     __tablename__ = "complaint_case"
+    # The case list pages newest first (id descending) within its filters.
+    __table_args__ = (Index("ix_case_type_status_id", "type_key", "status", "id"),
+                      Index("ix_case_type_id", "type_key", "id"),
+                      Index("ix_case_status_id", "status", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
-    type_key: Mapped[str] = mapped_column(String(80), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    type_key: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="open")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     workflow_json: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON)
@@ -148,10 +152,14 @@ class CaseViewer(Base):
     """Who may see a case: a group or a user. Exclusions (recusal) always win."""
 
     __tablename__ = "case_viewer"
+    __table_args__ = (Index("ix_viewer_case_group", "case_id", "group_name"),
+                      Index("ix_viewer_case_user", "case_id", "username"),
+                      Index("ix_viewer_group_case", "group_name", "case_id"),
+                      Index("ix_viewer_user_case", "username", "case_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
-    group_name: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
-    username: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"))
+    group_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    username: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class CaseExclusion(Base):
@@ -164,11 +172,17 @@ class CaseExclusion(Base):
 
 
 class Task(Base):
-    """An inbox row per ready or finished human task."""
+    """An inbox row per ready or finished human task.
+
+    `candidates` (named people, else the group takes it) is mirrored in `task_candidate` rows so
+    the inbox decides eligibility in SQL; `remind_at` / `escalate_at` are when the scheduler
+    sends 催办 / 督办 (NULL when the diagram draws that timer itself), kept in step with due_at."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_task_state_group", "state", "candidate_group"),
-                      Index("ix_task_assignee_state", "assignee", "state"))
+    __table_args__ = (Index("ix_task_available", "state", "candidate_group", "assignee", "due_at", "id"),
+                      Index("ix_task_mine", "assignee", "state", "due_at", "id"),
+                      Index("ix_task_remind", "state", "reminded_at", "remind_at"),
+                      Index("ix_task_escalate", "state", "escalated_at", "escalate_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
     spiff_id: Mapped[str] = mapped_column(String(40))
@@ -176,7 +190,7 @@ class Task(Base):
     name: Mapped[str] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(80), nullable=True)
     candidate_group: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    candidates: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    candidates: Mapped[list | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     assignee: Mapped[str | None] = mapped_column(String(80), nullable=True)
     state: Mapped[str] = mapped_column(String(20), default="ready")
     form_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -185,8 +199,19 @@ class Task(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     completed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    remind_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    escalate_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class TaskCandidate(Base):
+    """One named candidate of an inbox row (the rows mirror `Task.candidates`)."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_user", "username", "task_id"),)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
 
 
 class Timer(Base):
@@ -208,8 +233,9 @@ class AuditEvent(Base):
     """Append-only; each row carries the SHA-256 of the previous row and of its own content."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"),)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(Stamp)
     actor: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(80))
@@ -263,11 +289,14 @@ class Notification(Base):
     """An in-app notice to a staff member or group (reminders, escalations, assignments)."""
 
     __tablename__ = "notification"
+    # Lists page newest first (id descending) per addressee, unread ones through read_at.
+    __table_args__ = (Index("ix_notification_user", "username", "read_at", "id"),
+                      Index("ix_notification_group", "group_name", "read_at", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30), default="notice")
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    username: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
-    group_name: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    username: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    group_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(Stamp)

@@ -8,14 +8,16 @@ address; `send_outbox` delivers the mail through whatever sender the caller conf
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, users
+from . import audit, paging, users
 from .access import excluded_users, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -54,7 +56,7 @@ def _targets(session: Session, case_id: int, note: dict) -> list[tuple[str | Non
         return [(note["to_user"], None)]
     if note.get("task"):
         task = session.scalars(select(Task).where(Task.case_id == case_id, Task.element_id == note["task"],
-                                                  Task.state == "ready").order_by(Task.id.desc())).first()
+                                                  Task.state == "ready").order_by(Task.id.desc()).limit(1)).first()
         if task is not None:
             if task.assignee:
                 return [(task.assignee, None)]
@@ -77,28 +79,47 @@ def _addresses(session: Session, case_id: int, username: str | None, group: str 
             if e and "@" in e]
 
 
-def _mine(actor: Actor):
-    return or_(Notification.username == actor.username,
-               Notification.group_name.in_(sorted(actor.groups)) if actor.groups else False)
+def _addressees(actor: Actor) -> list:
+    """The disjoint row sets addressed to this actor: to them by name, to each of their groups."""
+    return [Notification.username == actor.username] + [Notification.group_name == g for g in sorted(actor.groups)]
 
 
 def _readable(actor: Actor):
-    """Notices addressed to this actor or their groups, except those about a case the actor may
-    not see (recused, not on a confidential case's list): those do not exist for them."""
-    return and_(_mine(actor), or_(Notification.case_id.is_(None), and_(Case.id.is_not(None), visible_cases(actor))))
+    """Notices about a case the actor may not see (recused, not on a confidential case's list)
+    do not exist for them."""
+    return or_(Notification.case_id.is_(None), and_(Case.id.is_not(None), visible_cases(actor)))
 
 
-def list_for(session: Session, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[dict]:
-    """The notices the actor may read, newest first."""
-    query = (select(Notification, Case.number).outerjoin(Case, Case.id == Notification.case_id)
-             .where(_readable(actor)))
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    rows = session.execute(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
-    return [describe(n, number) for n, number in rows]
+LIST_COLUMNS = (Notification.id, Notification.kind, Notification.case_id, Notification.username,
+                Notification.group_name, Notification.subject, Notification.body, Notification.created_at,
+                Notification.read_at, Case.number.label("case_number"))
 
 
-def describe(n: Notification, number: str | None) -> dict:
+def list_for(session: Session, actor: Actor, unread_only: bool = False, limit: int | None = None,
+             cursor: str | None = None) -> dict:
+    """One page of the notices the actor may read, newest first (by id, through the
+    (addressee, read_at, id) indexes)."""
+    n = paging.check_limit(limit)
+    after = paging.decode("notifications", cursor, (int,))
+    pages, counted = [], []
+    for addressee in _addressees(actor):
+        matching = (select(Notification.id).outerjoin(Case, Case.id == Notification.case_id)
+                    .where(addressee, _readable(actor)))
+        if unread_only:
+            matching = matching.where(Notification.read_at.is_(None))
+        counted.append(matching)
+        query = matching.with_only_columns(*LIST_COLUMNS)
+        if after is not None:
+            query = query.where(Notification.id < after[0])
+        pages.append(session.execute(query.order_by(Notification.id.desc()).limit(n + 1)).all())
+    rows = list(itertools.islice(heapq.merge(*pages, key=lambda r: -r.id), n + 1))
+    total, estimate = paging.capped_count(session, counted)
+    nxt = paging.encode("notifications", (rows[n - 1].id,)) if len(rows) > n else None
+    return paging.answer([describe(r, r.case_number) for r in rows[:n]], nxt, total, estimate)
+
+
+def describe(n, number: str | None) -> dict:
+    """A notice (`n`: a row or a row of the list's columns)."""
     return {"id": n.id, "kind": n.kind, "case_id": n.case_id, "case_number": number, "to_user": n.username,
             "to_group": n.group_name, "subject": n.subject, "body": n.body,
             "created_at": to_iso(aware(n.created_at)), "read_at": to_iso(aware(n.read_at))}
@@ -107,7 +128,8 @@ def describe(n: Notification, number: str | None) -> dict:
 def mark_read(session: Session, actor: Actor, notification_id: int, now: datetime) -> dict:
     """A group notice read by one member counts as read for the group (one shared list)."""
     found = session.execute(select(Notification, Case.number).outerjoin(Case, Case.id == Notification.case_id)
-                            .where(Notification.id == notification_id, _readable(actor))).first()
+                            .where(Notification.id == notification_id, or_(*_addressees(actor)),
+                                   _readable(actor))).first()
     if found is None:
         raise NotFound("no such notification")
     row, number = found
@@ -144,5 +166,4 @@ def send_outbox(ctx, sender: Sender, limit: int = 100) -> dict:
 
 
 def outbox_summary(session: Session) -> dict:
-    pending = session.scalars(select(OutboxMail.id).where(OutboxMail.sent_at.is_(None))).all()
-    return {"pending": len(pending)}
+    return {"pending": session.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.sent_at.is_(None)))}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from . import audit, users
-from .models import Case, CaseExclusion, Notification, Task
+from .models import Case, CaseExclusion, Notification, Task, TaskCandidate
 
 # The group a type's tasks go up to when their lane has nobody eligible left; case data
 # `escalation_group` overrides it for one case.
@@ -37,6 +37,18 @@ def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]
     return [u for u in pool if u not in excluded]
 
 
+def set_candidates(session: Session, task: Task, names: list[str] | None) -> None:
+    """Name who may take this task (None or []: its group does), on the row and in the
+    `task_candidate` rows the inbox query reads. The only writer of either."""
+    names = list(dict.fromkeys(n for n in (names or []) if n)) or None
+    task.candidates = names
+    if task.id is None:
+        session.flush()
+    session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+    if names:
+        session.execute(insert(TaskCandidate), [{"task_id": task.id, "username": n} for n in names])
+
+
 def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, now: datetime | None = None) -> None:
     """Called for every new inbox row (and on recusal): drop the recused from the task, and
     escalate it when its lane has no eligible candidate left."""
@@ -45,7 +57,7 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
     now = now or case.updated_at
     excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case.id)))
     if task.candidates and excluded & set(task.candidates):
-        task.candidates = [u for u in task.candidates if u not in excluded] or None
+        set_candidates(session, task, [u for u in task.candidates if u not in excluded])
         if task.candidates is None:
             task.candidate_group = task.candidate_group or task.lane  # nobody named is left: the lane again
     if task.assignee and task.assignee in excluded:
@@ -59,7 +71,8 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
         _hand_to_admins(session, case, task, now)
         return
     from_group = task.candidate_group
-    task.candidate_group, task.candidates, task.assignee = target, None, None
+    task.candidate_group, task.assignee = target, None
+    set_candidates(session, task, None)
     session.flush()
     kind = "task_escalated" if eligible_candidates(session, case.id, task) else "no_eligible_candidate"
     audit.record(session, at=now, actor="system", kind=kind, case_id=case.id, element_id=task.element_id,
@@ -84,7 +97,8 @@ def _hand_to_admins(session: Session, case: Case, task: Task, now: datetime) -> 
                                                      "handed_to_admins": len(admins)})
     if not admins:
         return
-    task.candidates, task.assignee = admins, None
+    task.assignee = None
+    set_candidates(session, task, admins)
     for username in admins:
         session.add(Notification(kind="escalation", case_id=case.id, username=username, created_at=now,
                                  subject=f"{case.number or ''} {task.name}: 无可办理人员，请指派 / "

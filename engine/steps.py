@@ -18,7 +18,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from . import access, audit, calendar_store, notifications, retime
+from . import access, audit, calendar_store, notifications, retime, task_alerts
 from .clock import aware
 from .context import EngineContext
 from .definitions import Definition
@@ -27,7 +27,7 @@ from .handler_api import HandlerContext
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
-from .routing import route_to_eligible
+from .routing import route_to_eligible, set_candidates
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
 CASE_FIELDS = ("number", "confidential", "department", "category", "first_responsible")
@@ -267,18 +267,24 @@ class CaseStep:
         for spiff_id, human in ready.items():
             if spiff_id in open_rows:
                 row = open_rows[spiff_id]
-                row.due_at = self._due_of(human, data, row)
+                due = self._due_of(human, data, row)
+                if aware(due) != aware(row.due_at):  # moved: its alert times follow (the calendar is read only then)
+                    task_alerts.set_due(row, due, self.calendar, summary)
                 continue
             meta = summary.get("user_tasks", {}).get(human.element_id, {})
             candidates = (data.get("task_candidates") or {}).get(human.element_id)
             row = Task(case_id=case.id, spiff_id=spiff_id, element_id=human.element_id, name=human.name,
                        lane=human.lane, candidate_group=resolve_group(human.lane, data),
-                       candidates=list(candidates) if candidates else None,
                        assignee=candidates[0] if candidates and len(candidates) == 1 else None,
                        state="ready", form_name=meta.get("form") or human.properties.get("formJsonSchemaFilename"),
-                       due_at=self._due_for(human, data), created_at=self.now)
+                       created_at=self.now)
+            due = self._due_for(human, data)
+            if due:
+                task_alerts.set_due(row, due, self.calendar, summary)
             session.add(row)
             session.flush()
+            if candidates:
+                set_candidates(session, row, list(candidates))
             route_to_eligible(session, case, row, summary)
             self.audit("task_created", {"task": row.id, "group": row.candidate_group,
                                         "assignee": row.assignee}, human.element_id)

@@ -7,15 +7,17 @@ case and saves it under its version counter: a concurrent save of the same case 
 from __future__ import annotations
 
 import copy
+import heapq
+import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, users
+from . import audit, paging, users
 from .access import visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -23,7 +25,8 @@ from .context import EngineContext
 from .definitions import Definition
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .forms import validate_form
-from .models import Case, CaseExclusion, ProcessDefinition, Task, User
+from .models import Case, CaseExclusion, ProcessDefinition, Task, TaskCandidate, User
+from .retime import parse_instant
 from .routing import route_to_eligible
 from .steps import CaseStep
 
@@ -31,16 +34,24 @@ DUE_SOON_HOURS = 24
 RECUSED_SEPARATOR = "\x1f"  # the unit separator: never part of a username
 
 
-def describe_task(task: Task, case: Case, definition: ProcessDefinition, now: datetime) -> dict:
+def _describe(task, case_number: str | None, type_key: str, type_name: str, now: datetime) -> dict:
+    """A task as lists show it (`task`: an inbox row or a row of its selected columns)."""
     due = aware(task.due_at)
-    form = (definition.summary.get("forms") or {}).get(task.form_name) if task.form_name else None
-    return {"id": task.id, "case_id": case.id, "case_number": case.number, "type": case.type_key,
-            "type_name": definition.name, "name": task.name, "element_id": task.element_id, "lane": task.lane,
+    ready = task.state == "ready"
+    return {"id": task.id, "case_id": task.case_id, "case_number": case_number, "type": type_key,
+            "type_name": type_name, "name": task.name, "element_id": task.element_id, "lane": task.lane,
             "candidate_group": task.candidate_group, "assignee": task.assignee, "state": task.state,
             "created_at": to_iso(aware(task.created_at)), "due_at": to_iso(due),
-            "overdue": bool(due and task.state == "ready" and due < now),
-            "due_soon": bool(due and task.state == "ready" and now <= due and (due - now).total_seconds() < DUE_SOON_HOURS * 3600),
-            "completed_at": to_iso(aware(task.completed_at)), "completed_by": task.completed_by, "form": form}
+            "overdue": bool(due and ready and due < now),
+            "due_soon": bool(due and ready and now <= due and (due - now).total_seconds() < DUE_SOON_HOURS * 3600),
+            "completed_at": to_iso(aware(task.completed_at)), "completed_by": task.completed_by}
+
+
+def describe_task(task: Task, case: Case, definition: ProcessDefinition, now: datetime) -> dict:
+    """One task with its form (lists leave the form out: `list_tasks`)."""
+    out = _describe(task, case.number, case.type_key, definition.name, now)
+    out["form"] = (definition.summary.get("forms") or {}).get(task.form_name) if task.form_name else None
+    return out
 
 
 def form_with_choices(session: Session, form: dict | None, case: Case) -> dict | None:
@@ -68,24 +79,88 @@ def _may_take(actor: Actor, task: Task) -> bool:
     return task.candidate_group in actor.groups
 
 
-def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str) -> list[dict]:
-    now = ctx.now()
-    query = (select(Task, Case, ProcessDefinition).join(Case, Case.id == Task.case_id)
-             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-             .where(Task.state == "ready", visible_cases(actor)))
+LIST_COLUMNS = (Task.id, Task.case_id, Task.name, Task.element_id, Task.lane, Task.candidate_group,
+                Task.assignee, Task.state, Task.created_at, Task.due_at, Task.completed_at, Task.completed_by,
+                Case.number.label("case_number"), Case.type_key.label("type_key"), Case.deadlines,
+                Case.provisional_deadlines, Case.paused_at, ProcessDefinition.name.label("type_name"))
+DUE_FILTERS = ("overdue", "due_soon")
+
+
+def _branches(actor: Actor, scope: str) -> list:
+    """The disjoint row sets a scope is made of, each walkable in (due_at, id) order through an
+    index: the caller's held tasks; or the free tasks of each of the caller's groups without
+    named candidates, and the free tasks naming the caller."""
     if scope == "mine":
-        query = query.where(Task.assignee == actor.username)
-    elif scope == "available":
-        query = query.where(Task.assignee.is_(None), or_(
-            Task.candidate_group.in_(sorted(actor.groups)) if actor.groups else False,
-            Task.candidates.is_not(None)))
-    else:
+        return [Task.assignee == actor.username]
+    if scope != "available":
         from .errors import InvalidInput
 
         raise InvalidInput("unknown scope", {"scope": "mine or available"})
-    rows = session.execute(query.order_by(Task.due_at.is_(None), Task.due_at, Task.id)).all()
-    out = [describe_task(t, c, d, now) for t, c, d in rows if scope == "mine" or _may_take(actor, t)]
-    out.sort(key=lambda t: (not t["overdue"], not t["due_soon"], t["due_at"] or "9999", t["id"]))
+    free = (Task.assignee.is_(None),)
+    named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
+    return [and_(Task.candidate_group == group, Task.candidates.is_(None), *free) for group in sorted(actor.groups)] \
+        + [and_(named, *free)]
+
+
+def _with_due(query, due_filter: str | None, now: datetime):
+    if due_filter == "overdue":
+        return query.where(Task.due_at < now)
+    if due_filter == "due_soon":
+        return query.where(Task.due_at >= now, Task.due_at < now + timedelta(hours=DUE_SOON_HOURS))
+    return query
+
+
+def _page_of(session: Session, query, after: tuple | None, n: int) -> list:
+    """Up to n rows of one branch after the cursor, in (due_at NULLS LAST, id) order: dated tasks
+    through the index range, then undated ones by id."""
+    rows = []
+    if after is None or after[0] is not None:
+        dated = query.where(Task.due_at.is_not(None))
+        if after is not None:
+            dated = dated.where(tuple_(Task.due_at, Task.id) > after)
+        rows = session.execute(dated.order_by(Task.due_at, Task.id).limit(n)).all()
+    if len(rows) < n:
+        undated = query.where(Task.due_at.is_(None))
+        if after is not None and after[0] is None:
+            undated = undated.where(Task.id > after[1])
+        rows += session.execute(undated.order_by(Task.id).limit(n - len(rows))).all()
+    return rows
+
+
+def _sort_key(row) -> tuple:
+    due = aware(row.due_at)
+    return (due is None, due or datetime.min.replace(tzinfo=timezone.utc), row.id)
+
+
+def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, limit: int | None = None,
+               cursor: str | None = None, due_filter: str | None = None) -> dict:
+    """One page of the inbox, overdue and soonest due first (then undated, oldest first).
+    Eligibility (groups, named candidates, recusal, need-to-know) is all in the SQL; only the
+    columns the list shows are read."""
+    n = paging.check_limit(limit)
+    after = paging.decode(f"tasks:{scope}", cursor, (datetime, int))
+    now = ctx.now()
+    branches = _branches(actor, scope)
+    base = (select(*LIST_COLUMNS).join(Case, Case.id == Task.case_id)
+            .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+            .where(Task.state == "ready", visible_cases(actor)))
+    rows = heapq.merge(*(_page_of(session, _with_due(base.where(b), due_filter, now), after, n + 1)
+                         for b in branches), key=_sort_key)
+    page = list(itertools.islice(rows, n + 1))
+    counted = (_with_due(select(Task.id).join(Case, Case.id == Task.case_id)
+                         .where(Task.state == "ready", visible_cases(actor), b), due_filter, now) for b in branches)
+    total, estimate = paging.capped_count(session, counted)
+    nxt = paging.encode(f"tasks:{scope}", (aware(page[n - 1].due_at), page[n - 1].id)) if len(page) > n else None
+    return paging.answer([_list_item(row, now) for row in page[:n]], nxt, total, estimate)
+
+
+def _list_item(row, now: datetime) -> dict:
+    """A list row, with whether its due time rests on a provisional calendar and its clock is paused."""
+    out = _describe(row, row.case_number, row.type_key, row.type_name, now)
+    provisional = [(row.deadlines or {}).get(name) for name in (row.provisional_deadlines or [])]
+    due = aware(row.due_at)
+    out["provisional"] = bool(due) and any(parse_instant(v) == due for v in provisional if v)
+    out["paused"] = row.paused_at is not None
     return out
 
 

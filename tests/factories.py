@@ -74,3 +74,14 @@ def decoded(attachments: list[dict]) -> list[dict]:
     """API-shaped attachments to the engine's shape (bytes in `data`)."""
     return [{"filename": a["filename"], "content_type": a["content_type"],
              "data": base64.b64decode(a["data_base64"])} for a in attachments]
+
+
+def every(list_page, *args, **kwargs) -> list:
+    """All items of a paged engine list, following its `next` cursors (100 a page)."""
+    items, cursor = [], None
+    while True:
+        page = list_page(*args, limit=100, cursor=cursor, **kwargs)
+        items += page["items"]
+        cursor = page["next"]
+        if cursor is None:
+            return items

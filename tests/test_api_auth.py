@@ -106,7 +106,7 @@ def test_posts_work_with_csrf_protection_on(app, client, h):
     assert filed.status_code == 201, filed.get_json()
     public = client.post(f"{API}/public/reports", json={"type": "complaint", "data": intake_data("complaint")})
     assert public.status_code == 201, public.get_json()
-    task = client.get(f"{API}/tasks?scope=available", headers=headers).get_json()[0]
+    task = client.get(f"{API}/tasks?scope=available", headers=headers).get_json()["items"][0]
     assert client.post(f"{API}/tasks/{task['id']}/claim", headers=headers).status_code == 200
     assert client.post(f"{API}/tasks/{task['id']}/unclaim", headers=headers).status_code == 200
     message = client.post(f"{API}/public/reports/{public.get_json()['receipt']}/messages", json={"body": "补充"})

@@ -98,7 +98,7 @@ def test_list_filters_and_pages(client, h, api, make_case, clock):
     make_case("tender_complaint")
     auditor = h("auditor1")
     everything = client.get(f"{API}/cases", headers=auditor).get_json()
-    assert everything["total"] == 4 and everything["page"] == 1 and everything["per_page"] == 20
+    assert everything["total"] == 4 and everything["page"] == 1 and everything["per_page"] == 50
     assert {"id", "number", "type", "status", "created_at"} <= set(everything["items"][0])
     complaints = client.get(f"{API}/cases?type=complaint", headers=auditor).get_json()
     assert complaints["total"] == 3 and {c["type"] for c in complaints["items"]} == {"complaint"}
@@ -140,7 +140,7 @@ def test_history_in_order_and_for_auditors(client, h, make_case):
     for username in ("intake1", "auditor1"):
         resp = client.get(f"{API}/cases/{case['id']}/history", headers=h(username))
         assert resp.status_code == 200
-        events = resp.get_json()["events"]
+        events = resp.get_json()["items"]
         assert events and [e["seq"] for e in events] == sorted(e["seq"] for e in events)
         assert {"seq", "at", "actor", "kind", "element_id", "detail"} <= set(events[0])
         assert events[0]["kind"] == "case_filed" and events[0]["actor"] == "intake1"

@@ -126,7 +126,7 @@ def test_timestamps_carry_an_offset(client, h, make_case):
     stamps = [detail["created_at"]] + [t["created_at"] for t in detail["open_tasks"]]
     stamps += [t["due_at"] for t in detail["open_tasks"] if t["due_at"]]
     stamps += [e["at"] for e in client.get(f"{API}/cases/{case['id']}/history", headers=h("intake1"))
-               .get_json()["events"]]
+               .get_json()["items"]]
     assert stamps
     for stamp in stamps:
         assert stamp[-6] in "+-" and stamp[-3] == ":", stamp

@@ -38,8 +38,8 @@ def test_customer_complaint_to_closed(client, h):
     path = client.get(f"{API}/cases/{case_id}/path", headers=h("auditor1")).get_json()
     assert {"review", "investigate", "approve", "reply", "followup"} <= set(path["completed"])
     assert path["active"] == []
-    kinds = [e["kind"] for e in client.get(f"{API}/cases/{case_id}/history", headers=h("auditor1"))
-             .get_json()["events"]]
+    kinds = [e["kind"] for e in client.get(f"{API}/cases/{case_id}/history?limit=100", headers=h("auditor1"))
+             .get_json()["items"]]
     assert kinds[0] == "case_filed" and kinds.count("task_completed") == 5
     assert client.get(f"{API}/audit/verify", headers=h("auditor1")).get_json()["ok"] is True
 

@@ -16,16 +16,16 @@ def complete(client, headers, task_id, data):
 
 def test_available_and_mine(client, h, make_case):
     case = make_case("complaint", by="intake1")
-    available = client.get(f"{API}/tasks?scope=available", headers=h("intake2")).get_json()
+    available = client.get(f"{API}/tasks?scope=available", headers=h("intake2")).get_json()["items"]
     assert [(t["case_id"], t["element_id"]) for t in available] == [(case["id"], "review")]
     task = available[0]
     assert task["assignee"] is None and task["lane"] and task["case_number"] == case["number"]
-    assert client.get(f"{API}/tasks?scope=mine", headers=h("intake2")).get_json() == []
+    assert client.get(f"{API}/tasks?scope=mine", headers=h("intake2")).get_json()["items"] == []
     assert claim(client, h("intake2"), task["id"]).status_code == 200
-    mine = client.get(f"{API}/tasks", headers=h("intake2")).get_json()
+    mine = client.get(f"{API}/tasks", headers=h("intake2")).get_json()["items"]
     assert [t["id"] for t in mine] == [task["id"]] and mine[0]["assignee"] == "intake2"
-    assert client.get(f"{API}/tasks?scope=available", headers=h("intake1")).get_json() == []
-    assert client.get(f"{API}/tasks?scope=available", headers=h("quality1")).get_json() == []
+    assert client.get(f"{API}/tasks?scope=available", headers=h("intake1")).get_json()["items"] == []
+    assert client.get(f"{API}/tasks?scope=available", headers=h("quality1")).get_json()["items"] == []
 
 
 def test_get_one_task(client, h, make_case):
@@ -82,11 +82,11 @@ def test_a_recused_employee_neither_sees_nor_takes_the_case(client, h, make_case
     review = open_task(client, h("intake1"), case["id"], "review")
     claim(client, h("intake1"), review["id"])
     complete(client, h("intake1"), review["id"], REVIEW_ACCEPT)
-    assert client.get(f"{API}/tasks?scope=available", headers=h("quality1")).get_json() == []
+    assert client.get(f"{API}/tasks?scope=available", headers=h("quality1")).get_json()["items"] == []
     investigate = open_task(client, h("intake1"), case["id"], "investigate")
     assert claim(client, h("quality1"), investigate["id"]).status_code in (403, 404)
     assert_error(client.get(f"{API}/cases/{case['id']}", headers=h("quality1")), 404)
-    assert [t["id"] for t in client.get(f"{API}/tasks?scope=available", headers=h("quality2")).get_json()] == [
+    assert [t["id"] for t in client.get(f"{API}/tasks?scope=available", headers=h("quality2")).get_json()["items"]] == [
         investigate["id"]]
 
 
@@ -96,13 +96,13 @@ def test_invalid_form_data_is_400_and_changes_nothing(client, h, make_case):
     task = open_task(client, headers, case["id"], "review")
     claim(client, headers, task["id"])
     before = get_case(client, headers, case["id"])
-    history_before = client.get(f"{API}/cases/{case['id']}/history", headers=headers).get_json()["events"]
+    history_before = client.get(f"{API}/cases/{case['id']}/history?limit=100", headers=headers).get_json()["items"]
     resp = complete(client, headers, task["id"], {"decision": "maybe", "complex": "very"})
     assert_error(resp, 400, "decision", "complex")
     after = get_case(client, headers, case["id"])
     for key in ("status", "data", "deadlines", "open_tasks"):
         assert after[key] == before[key], key
-    assert client.get(f"{API}/cases/{case['id']}/history", headers=headers).get_json()["events"] == history_before
+    assert client.get(f"{API}/cases/{case['id']}/history?limit=100", headers=headers).get_json()["items"] == history_before
     assert client.post(f"{API}/tasks/{task['id']}/unclaim", headers=headers).status_code == 200
     assert claim(client, h("intake2"), task["id"]).status_code == 200  # still open and claimable
     assert complete(client, h("intake2"), task["id"], REVIEW_ACCEPT).status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.factories import every
 from tests.test_clock_support import (at, end_of, fire, notes, official_working_days_after, open_elements,
                                       pending_timers, start_of)
 
@@ -40,7 +41,7 @@ def test_spring_festival_2026(engine, clock, make_case, work):
 def test_reminder_then_escalation_fire_exactly_once_at_their_instants(engine, clock, make_case, work, runner):
     case_id = accepted_complaint(engine, clock, make_case, work, at(2026, 11, 2, 9))  # resolve_due 11-09 24:00
     engine.claim_task(engine.actor_for("quality1"), next(
-        t["id"] for t in engine.list_tasks(engine.actor_for("quality1"), "available") if t["case_id"] == case_id))
+        t["id"] for t in every(engine.list_tasks, engine.actor_for("quality1"), "available") if t["case_id"] == case_id))
     assert fire(runner, clock, at(2026, 11, 8, 23, 59)) == 0
     assert notes(engine, case_id) == []
     assert fire(runner, clock, at(2026, 11, 9, 0, 0)) == 1  # one working day before: 00:00 of the due day
@@ -53,10 +54,10 @@ def test_reminder_then_escalation_fire_exactly_once_at_their_instants(engine, cl
     assert fire(runner, clock, at(2026, 11, 20)) == 0  # nothing fires twice
     assert len(notes(engine, case_id)) == 2 and open_elements(engine, case_id) == ["investigate", "supervise"]
     inbox = engine.inbox(engine.actor_for("quality1"), "overdue")
-    assert [t["element_id"] for t in inbox["mine"]] == ["investigate"]
+    assert [t["element_id"] for t in inbox["mine"]["items"]] == ["investigate"]
     sup = engine.inbox(engine.actor_for("supervisor1"))
-    assert sup["available"][0]["element_id"] == "supervise"
-    kinds = [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), case_id)["events"]]
+    assert sup["available"]["items"][0]["element_id"] == "supervise"
+    kinds = [e["kind"] for e in every(engine.case_history, engine.actor_for("auditor1"), case_id)]
     assert kinds.count("notification_reminder") == 1 and kinds.count("notification_escalation") == 1
     assert kinds.count("timer_fired") == 2
 
@@ -75,7 +76,7 @@ def test_year_end_deadline_is_provisional_and_recounted_when_2027_is_imported(en
     assert case["deadlines"]["resolve_due"] == end_of(date(2027, 1, 5))
     clock_view = engine.case_clock(engine.actor_for("quality1"), case_id)
     assert clock_view["provisional"] == ["resolve_due", "resolve_remind_at"]
-    task = engine.inbox(engine.actor_for("quality1"))["available"][0]
+    task = engine.inbox(engine.actor_for("quality1"))["available"]["items"][0]
     assert task["element_id"] == "investigate" and task["provisional"] is True
     admin = engine.actor_for("admin1")
     view = engine.calendar_year(admin, 2027)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from engine.errors import Conflict, Forbidden, InvalidInput
 from tests.test_clock_support import at, end_of, fire, notes, pending_timers, start_of
+from tests.factories import every
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def complaint(engine, clock, make_case, work):
 
 
 def kinds(engine, case_id):
-    return [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), case_id)["events"]]
+    return [e["kind"] for e in every(engine.case_history, engine.actor_for("auditor1"), case_id)]
 
 
 def test_pause_moves_pending_deadlines_and_timers_by_paused_working_days(engine, clock, complaint, runner):
@@ -82,14 +83,14 @@ def test_reminder_reaches_the_holder_in_app_and_by_mail(engine, clock, complaint
     with engine.ctx.db.transaction() as s:
         s.execute(text("update user_account set email='q1@example.com' where username='quality1'"))
     q1 = engine.actor_for("quality1")
-    task_id = engine.inbox(q1)["available"][0]["id"]
+    task_id = engine.inbox(q1)["available"]["items"][0]["id"]
     engine.claim_task(q1, task_id)
     fire(runner, clock, at(2026, 11, 9, 0, 0))
-    listed = engine.list_notifications(q1, unread_only=True)
+    listed = every(engine.list_notifications, q1, unread_only=True)
     assert [(n["kind"], n["to_user"]) for n in listed] == [("reminder", "quality1")]
-    assert engine.list_notifications(engine.actor_for("quality2")) == []
+    assert every(engine.list_notifications, engine.actor_for("quality2")) == []
     engine.mark_notification_read(q1, listed[0]["id"])
-    assert engine.list_notifications(q1, unread_only=True) == []
+    assert every(engine.list_notifications, q1, unread_only=True) == []
     sent = []
     result = engine.send_outbox(lambda to, subject, body: sent.append((to, subject)))
     mine = [s for s in sent if s[0] == "q1@example.com"]
@@ -115,9 +116,9 @@ def test_a_scheduler_tick_fires_due_timers_and_delivers_mail(engine, clock, comp
     with engine.ctx.db.transaction() as s:
         s.execute(text("update user_account set email='q1@example.com' where username='quality1'"))
     q1 = engine.actor_for("quality1")
-    engine.claim_task(q1, engine.inbox(q1)["available"][0]["id"])
+    engine.claim_task(q1, engine.inbox(q1)["available"]["items"][0]["id"])
     clock.set(at(2026, 11, 9, 0, 1))  # the reminder at the start of the last working day is due
     sent = []
     _tick(engine, lambda to, subject, body: sent.append(to))
-    assert [n["kind"] for n in engine.list_notifications(q1)] == ["reminder"]
+    assert [n["kind"] for n in every(engine.list_notifications, q1)] == ["reminder"]
     assert "q1@example.com" in sent

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.test_clock_support import at, end_of, fire
+from tests.factories import every
 
 
 def accepted(clock, make_case, work, when=None):
@@ -72,7 +73,7 @@ def test_notifications_page_lists_and_marks_read(login, clock, make_case, work, 
     q1 = login("quality1")
     page = q1.get("/notifications").get_data(as_text=True)
     assert "催办" in page and 'data-kind="reminder"' in page
-    note_id = engine.list_notifications(engine.actor_for("quality1"))[0]["id"]
+    note_id = every(engine.list_notifications, engine.actor_for("quality1"))[0]["id"]
     q1.post(f"/notifications/{note_id}/read")
     assert "催办" not in q1.get("/notifications?unread=1").get_data(as_text=True)
     assert case_id

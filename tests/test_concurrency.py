@@ -14,6 +14,7 @@ from engine.errors import Conflict
 from engine.steps import CaseStep
 from engine.models import Case, ProcessDefinition
 from tests.test_engine_core import core  # noqa: F401 - the small-diagram engine fixture
+from tests.factories import every
 
 
 def _race(calls):
@@ -47,7 +48,7 @@ def test_two_staff_claiming_one_task_one_wins(core, attempt):
     assert len(wins) == 1 and len(conflicts) == 1, results
     holder = core.get_case(i1, case["id"])["open_tasks"][0]["assignee"]
     assert holder == wins[0]["assignee"]
-    claims = [e for e in core.case_history(core.actor_for("auditor1"), case["id"])["events"]
+    claims = [e for e in every(core.case_history, core.actor_for("auditor1"), case["id"])
               if e["kind"] == "task_claimed"]
     assert len(claims) == 1
 
@@ -80,7 +81,7 @@ def test_concurrent_completions_of_one_task_complete_it_once(core):
                      lambda: core.complete_task(i1, task_id, {"ok": True})])
     assert sum(isinstance(r, dict) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 1, results
-    events = core.case_history(core.actor_for("auditor1"), case["id"])["events"]
+    events = every(core.case_history, core.actor_for("auditor1"), case["id"])
     assert [e["kind"] for e in events].count("task_completed") == 1
     assert core.verify_audit()["ok"]
 

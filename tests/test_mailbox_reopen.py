@@ -1,6 +1,7 @@
 """A report stored pending (暂存待查) for lack of concrete leads is triaged again when the
 reporter brings new information through the receipt mailbox."""
 from __future__ import annotations
+from tests.factories import every
 
 
 def test_new_information_reopens_a_pending_report_at_triage(client, engine, make_case, work):
@@ -16,7 +17,7 @@ def test_new_information_reopens_a_pending_report_at_triage(client, engine, make
     assert case["status"] == "open" and case["closed_at"] is None
     assert [t["element_id"] for t in case["open_tasks"]] == ["triage"]
     assert "钱某" in case["data"]["new_information"]
-    kinds = [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), filed["id"])["events"]]
+    kinds = [e["kind"] for e in every(engine.case_history, engine.actor_for("auditor1"), filed["id"])]
     assert "case_reopened" in kinds
     assert work(filed["id"], "triage", "integ1", decision="out_of_scope", reason="属于劳动争议")["case_status"] == "rejected"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.factories import every
 
 API = "/api/v1"
 REVIEW_ACCEPT = {"decision": "accept", "complex": False}
@@ -47,7 +48,7 @@ def test_a_conflict_declared_later_closes_the_filed_case_and_frees_the_task(clie
     assert client.post(f"{API}/tasks/{task['id']}/claim", headers=api("quality1")).status_code == 403
     freed = investigate_task(engine, case["id"])
     assert freed["assignee"] is None and freed["candidate_group"] == "dept_quality"
-    assert [t["id"] for t in client.get(f"{API}/tasks?scope=available", headers=api("quality2")).get_json()] == [
+    assert [t["id"] for t in client.get(f"{API}/tasks?scope=available", headers=api("quality2")).get_json()["items"]] == [
         task["id"]]
 
 
@@ -56,9 +57,9 @@ def test_no_eligible_candidate_left_escalates_to_the_supervisor(client, api, eng
     case = accepted_complaint(make_case, work, accused_staff="quality1")
     task = investigate_task(engine, case["id"])
     assert task["candidate_group"] == "supervisor" and task["lane"] == "department"
-    available = client.get(f"{API}/tasks?scope=available", headers=api("supervisor1")).get_json()
+    available = client.get(f"{API}/tasks?scope=available", headers=api("supervisor1")).get_json()["items"]
     assert task["id"] in [t["id"] for t in available]
-    kinds = [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), case["id"])["events"]]
+    kinds = [e["kind"] for e in every(engine.case_history, engine.actor_for("auditor1"), case["id"])]
     assert "task_escalated" in kinds
 
 
@@ -75,7 +76,7 @@ def test_a_holder_steps_aside_with_a_reason_and_the_task_returns_to_the_group(cl
     assert client.post(f"{API}/tasks/{task['id']}/claim", headers=api("quality2")).status_code == 200
     second = client.post(f"{API}/tasks/{task['id']}/recuse", json={"reason": "曾处理过该客户的纠纷"}, headers=api("quality2"))
     assert second.get_json()["candidate_group"] == "supervisor"  # nobody left in the department
-    events = client.get(f"{API}/cases/{case['id']}/history", headers=api("auditor1")).get_json()["events"]
+    events = client.get(f"{API}/cases/{case['id']}/history?limit=100", headers=api("auditor1")).get_json()["items"]
     recusals = [e for e in events if e["kind"] == "recused_self"]
     assert [e["actor"] for e in recusals] == ["quality1", "quality2"]
     assert recusals[0]["detail"]["reason"] == "投诉人是我的邻居"
@@ -137,7 +138,7 @@ def test_a_complaint_against_the_only_supervisor_goes_to_the_admins(engine, make
          remedy="exchange", remedy_detail="更换两条")
     admin = engine.actor_for("admin1")
     approve = next(t for t in engine.get_case(admin, case["id"])["open_tasks"] if t["element_id"] == "approve")
-    assert approve["id"] in [t["id"] for t in engine.list_tasks(admin, "available")]
-    assert any(n["kind"] == "escalation" for n in engine.list_notifications(admin))
+    assert approve["id"] in [t["id"] for t in every(engine.list_tasks, admin, "available")]
+    assert any(n["kind"] == "escalation" for n in every(engine.list_notifications, admin))
     engine.claim_task(admin, approve["id"])
     assert engine.complete_task(admin, approve["id"], {"approved": True, "comment": "同意"})["case_status"] == "open"

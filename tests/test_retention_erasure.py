@@ -44,7 +44,7 @@ def test_personal_data_is_erased_after_the_period_and_the_chain_verifies(app, cl
     assert after["personal_erased"] and after["data"]["complainant_name"] != "王小明"
     assert "complainant_phone" not in after["data"]
     assert not any("王小明" in m["body"] for m in after["messages"])
-    history = client.get(f"{API}/cases/{case['id']}/history", headers=api("auditor1")).get_json()["events"]
+    history = client.get(f"{API}/cases/{case['id']}/history?limit=100", headers=api("auditor1")).get_json()["items"]
     erasure = [e for e in history if e["kind"] == "personal_data_erased"][0]
     assert len(erasure["detail"]["sha256"]) == 64 and "complainant_phone" in erasure["detail"]["fields"]
     assert client.get(f"{API}/audit/verify", headers=api("auditor1")).get_json()["ok"] is True

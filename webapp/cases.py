@@ -27,7 +27,7 @@ def engine():
 
 
 def list_filters() -> dict:
-    """The list's filters from the query string, cleaned."""
+    """The list's filters and position from the query string, cleaned."""
     page = request.args.get("page", "1")
     return {
         "type": request.args.get("type") or None,
@@ -35,17 +35,21 @@ def list_filters() -> dict:
         "overdue": request.args.get("overdue") in ("1", "on", "true"),
         "q": (request.args.get("q") or "").strip()[:100] or None,
         "page": min(max(int(page), 1), 100000) if page.isdigit() and len(page) < 10 else 1,
+        "cursor": request.args.get("after") or None,
     }
 
 
 @bp.route("/cases")
 @login_required
 def index():
-    """The cases the viewer may see, filtered by type, status, overdue and a search term."""
+    """The cases the viewer may see, newest first, filtered by type, status, overdue and a search
+    term; "Next" pages on by cursor (`after`), old `page` links still work."""
     filters = list_filters()
-    result = engine().list_cases(current_actor(), per_page=PER_PAGE, **filters)
-    pages = max((result["total"] + PER_PAGE - 1) // PER_PAGE, 1)
-    return render_template("cases/list.html", result=result, filters=filters, pages=pages,
+    try:
+        result = engine().list_cases(current_actor(), per_page=PER_PAGE, **filters)
+    except InvalidInput:  # a stale or edited cursor: the first page with the same filters
+        return redirect(url_for("cases.index", **{k: v for k, v in request.args.items() if k not in ("after", "page")}))
+    return render_template("cases/list.html", result=result, filters=filters,
                            types=engine().list_process_types(), statuses=STATUS_LABELS)
 
 
@@ -101,8 +105,13 @@ def reveal_identity(case_id: int):
 @login_required
 def history(case_id: int):
     """Every event of the case in order: who, when, what."""
-    page = engine().case_history_page(current_actor(), case_id)
-    return render_template("cases/history.html", case=page["case"], events=page["events"])
+    cursor = request.args.get("after") or None
+    try:
+        page = engine().case_history_page(current_actor(), case_id, limit=100, cursor=cursor)
+    except InvalidInput:  # a stale or edited cursor: the first page
+        return redirect(url_for("cases.history", case_id=case_id))
+    return render_template("cases/history.html", case=page["case"], events=page["events"], cursor=cursor,
+                           next_cursor=page["next"])
 
 
 @bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")

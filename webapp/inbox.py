@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.errors import Conflict, Forbidden, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required, safe_next
 from .forms_render import case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text
@@ -21,10 +21,15 @@ def engine():
 @login_required
 def index():
     """Two lists, overdue and due-soon tasks first: tasks I hold, and unclaimed tasks my groups
-    may take; `?filter=overdue|due_soon` keeps only those."""
-    inbox = engine().inbox(current_actor(), request.args.get("filter"))
+    may take; `?filter=overdue|due_soon` keeps only those; each list pages on by its own cursor
+    (`mine_after`, `available_after`)."""
+    cursors = {scope: request.args.get(f"{scope}_after") or None for scope in ("mine", "available")}
+    try:
+        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors)
+    except InvalidInput:  # a stale or edited page link: start again from the first page
+        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None))
     return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
-                           active_filter=inbox["filter"])
+                           active_filter=inbox["filter"], cursors=cursors)
 
 
 def back(default_endpoint: str = "inbox.index", **values):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import NotFound
+from engine.errors import InvalidInput, NotFound
 
 from .auth import current_actor, login_required
 
@@ -19,10 +19,15 @@ def engine():
 @bp.route("/notifications")
 @login_required
 def index():
-    """Newest first; `?unread=1` keeps the unread ones."""
+    """Newest first; `?unread=1` keeps the unread ones; "Next" pages on by cursor (`after`)."""
     unread = request.args.get("unread") == "1"
-    items = engine().list_notifications(current_actor(), unread_only=unread)
-    return render_template("notifications/index.html", items=items, unread=unread)
+    cursor = request.args.get("after") or None
+    try:
+        found = engine().list_notifications(current_actor(), unread_only=unread, cursor=cursor)
+    except InvalidInput:  # a stale or edited cursor: the first page
+        return redirect(url_for("notifications.index", unread=1 if unread else None))
+    return render_template("notifications/index.html", items=found["items"], unread=unread,
+                           cursor=cursor, next_cursor=found["next"])
 
 
 @bp.route("/notifications/<id:notification_id>/read", methods=("POST",))

@@ -8,7 +8,7 @@ from flask import request, send_file
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
-from .parsing import filing, query_choice, query_flag, query_int
+from .parsing import filing, query_choice, query_flag, query_int, query_page
 from .respond import NO_STORE, reply
 
 CASE_STATUSES = ("open", "closed", "rejected", "transferred", "pending", "sealed")
@@ -29,12 +29,14 @@ def file_case(actor):
 @bp.get("/cases")
 @staff_required()
 def list_cases(actor):
-    """Filters `type`, `status`, `overdue=1`, `q`; paged by `page` and `per_page` (at most 100)."""
+    """Filters `type`, `status`, `overdue=1`, `q`; paged by `cursor` and `limit` (at most 100), or
+    by `page` and `per_page` as before."""
     details: dict[str, str] = {}
     status = query_choice("status", CASE_STATUSES, details)
     overdue = query_flag("overdue", details)
     page = query_int("page", 1, 1, 100000, details)
-    per_page = query_int("per_page", 20, 1, 100, details)
+    paged = query_page(details)
+    per_page = query_int("per_page", paged["limit"], 1, 100, details)  # the old name of `limit`
     type_key = request.args.get("type") or None
     q = request.args.get("q") or None
     if type_key and len(type_key) > 100:
@@ -44,7 +46,7 @@ def list_cases(actor):
     if details:
         raise bad_input(details, "some query parameters are invalid")
     return reply(engine().list_cases(actor, type=type_key, status=status, overdue=overdue, q=q,
-                                     page=page, per_page=per_page))
+                                     page=page, per_page=per_page, cursor=paged["cursor"]))
 
 
 @bp.get("/cases/<id:case_id>")
@@ -57,8 +59,12 @@ def get_case(actor, case_id: int):
 @bp.get("/cases/<id:case_id>/history")
 @staff_required()
 def case_history(actor, case_id: int):
-    """Every audit event of the case, in order."""
-    return reply(engine().case_history(actor, case_id), 200, NO_STORE)
+    """The case's audit events in order, paged by `limit` and `cursor`."""
+    details: dict[str, str] = {}
+    page = query_page(details)
+    if details:
+        raise bad_input(details, "some query parameters are invalid")
+    return reply(engine().case_history(actor, case_id, **page), 200, NO_STORE)
 
 
 @bp.get("/cases/<id:case_id>/path")

@@ -9,7 +9,7 @@ from flask import request
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
-from .parsing import Fields, json_body, query_flag
+from .parsing import Fields, json_body, query_flag, query_page
 from .respond import reply
 
 CLOCK = "/cases/<id:case_id>/clock"
@@ -67,12 +67,14 @@ def decide_extension(actor, request_id: int):
 @bp.get("/notifications")
 @staff_required()
 def list_notifications(actor):
-    """Reminders, escalations and notices for the caller and their groups; `unread=1` filters."""
+    """Reminders, escalations and notices for the caller and their groups, newest first;
+    `unread=1` filters; paged by `limit` and `cursor`."""
     details: dict[str, str] = {}
     unread = query_flag("unread", details) if "unread" in request.args else False
+    page = query_page(details)
     if details:
         raise bad_input(details, "some query parameters are invalid")
-    return reply(engine().list_notifications(actor, unread_only=unread))
+    return reply(engine().list_notifications(actor, unread_only=unread, **page))
 
 
 @bp.post("/notifications/<id:notification_id>/read")
@@ -117,7 +119,7 @@ def set_calendar_day(actor, day: str):
 
 def openapi_paths() -> dict:
     """OpenAPI path items for the endpoints of this module (merged into /api/v1/openapi.json)."""
-    from .openapi import _json, ok, op, path_param
+    from .openapi import PAGE, _json, ok, op, path_param, ref
 
     obj = {"type": "object"}
     case = path_param("case_id", "The case")
@@ -143,9 +145,10 @@ def openapi_paths() -> dict:
             body=_json({"type": "object", "required": ["approved"], "properties": {
                 "approved": {"type": "boolean"}, "comment": text}}))},
         "/notifications": {"get": op("My notifications (reminders 催办, escalations 督办, notices)", "notifications",
-                                     {"200": ok("Newest first", {"type": "array", "items": obj})},
+                                     {"200": ok("One page, newest first", ref("NotificationPage"))},
                                      params=[{"name": "unread", "in": "query", "required": False,
-                                              "description": "1: only unread", "schema": {"type": "string", "enum": ["0", "1"]}}])},
+                                              "description": "1: only unread", "schema": {"type": "string", "enum": ["0", "1"]}},
+                                             *PAGE])},
         "/notifications/{notification_id}/read": {"post": op(
             "Mark a notification read", "notifications", {"200": ok("The notification", obj)}, errors=("404",),
             params=[path_param("notification_id", "The notification")])},

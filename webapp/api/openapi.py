@@ -64,6 +64,8 @@ def query(name: str, description: str, schema: dict) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+PAGE = [query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}),
+        query("cursor", "the `next` of the page before (opaque)", {"type": "string", "maxLength": 500})]
 CASE_ID = path_param("case_id", "the case's id")
 TASK_ID = path_param("task_id", "the task's id")
 RECEIPT = path_param("receipt", "the receipt code given at filing", {"type": "string", "maxLength": 100})
@@ -99,16 +101,17 @@ def paths() -> dict:
                 query("status", "case status", SCHEMAS["CaseSummary"]["properties"]["status"]),
                 query("overdue", "1: only open cases past a deadline", {"type": "string", "enum": ["0", "1"]}),
                 query("q", "search number and category", {"type": "string", "maxLength": 200}),
-                query("page", "from 1", {"type": "integer", "minimum": 1, "default": 1}),
-                query("per_page", "1 to 100", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
-            ]),
+                query("page", "from 1 (offset paging; prefer `cursor`)", {"type": "integer", "minimum": 1, "default": 1}),
+                query("per_page", "the older name of `limit`", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}),
+                *PAGE,
+            ], description="Newest first; `q` matches number and category literally (% and _ are no wildcards)."),
         },
         "/cases/{case_id}": {"get": op("One case (confidential fields masked as the caller's role requires)",
                                        "cases", {"200": ok("The case", ref("CaseDetail"))}, errors=("404",),
                                        params=[CASE_ID])},
         "/cases/{case_id}/history": {"get": op("The case's audit events in order", "cases",
-                                               {"200": ok("Events", ref("History"))}, errors=("404",),
-                                               params=[CASE_ID])},
+                                               {"200": ok("One page of events", ref("History"))}, errors=("404",),
+                                               params=[CASE_ID, *PAGE])},
         "/cases/{case_id}/path": {"get": op("Completed and active elements, for the diagram", "cases",
                                             {"200": ok("Element ids", ref("CasePath"))}, errors=("404",),
                                             params=[CASE_ID])},
@@ -117,10 +120,10 @@ def paths() -> dict:
             {"200": {"description": "The file, as a download", "content": {"application/octet-stream": {
                 "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}},
             errors=("404",), params=[CASE_ID, path_param("attachment_id", "the attachment's id")])},
-        "/tasks": {"get": op("The caller's inbox", "tasks",
-                             {"200": ok("Tasks", {"type": "array", "items": ref("Task")})}, params=[
+        "/tasks": {"get": op("The caller's inbox, overdue and soonest due first", "tasks",
+                             {"200": ok("One page of tasks (no form schemas)", ref("TaskPage"))}, params=[
                                  query("scope", "mine: held by the caller; available: free tasks the caller may take",
-                                       {"type": "string", "enum": ["mine", "available"], "default": "mine"})])},
+                                       {"type": "string", "enum": ["mine", "available"], "default": "mine"}), *PAGE])},
         "/tasks/{task_id}": {"get": op("One task with its case", "tasks", {"200": ok("The task", ref("TaskDetail"))},
                                        errors=("404",), params=[TASK_ID])},
         "/tasks/{task_id}/claim": {"post": op(

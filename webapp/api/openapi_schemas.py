@@ -27,6 +27,15 @@ def array(items: dict) -> dict:
     return {"type": "array", "items": items}
 
 
+def page_of(items: dict, **extra) -> dict:
+    """One page of a list (API.md, issues #5–#9): items, the cursor of the next page, a total."""
+    return obj({"items": array(items),
+                "next": {"type": ["string", "null"], "description": "opaque cursor of the next page; null on the last"},
+                "total": {"type": "integer", "description": "rows matching; at most 10,000 when an estimate"},
+                "total_is_estimate": {"type": "boolean", "description": "true: more than 10,000 match"},
+                **extra}, ["items", "next", "total"])
+
+
 ATTACHMENT_IN = obj({
     "filename": STR,
     "content_type": {"type": "string", "default": "application/octet-stream"},
@@ -39,9 +48,11 @@ TASK = obj({
     "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
     "created_at": WHEN, "due_at": MAYBE_WHEN, "overdue": BOOL, "due_soon": BOOL,
     "completed_at": MAYBE_WHEN, "completed_by": MAYBE_STR,
-    "form": {"type": ["object", "null"], "description": "the task's form as JSON Schema"},
+    "form": {"type": ["object", "null"], "description": "the task's form as JSON Schema (never in lists)"},
+    "provisional": {"type": "boolean", "description": "lists: the due time rests on a provisional calendar"},
+    "paused": {"type": "boolean", "description": "lists: the case's clock is paused"},
 }, ["id", "case_id", "case_number", "type", "name", "element_id", "lane", "assignee", "created_at",
-    "due_at", "form"])
+    "due_at"])
 
 CASE_STATUS = {"type": "string", "enum": ["open", "closed", "rejected", "transferred", "pending", "sealed"]}
 
@@ -90,11 +101,19 @@ SCHEMAS = {
                       "receipt": {"type": ["string", "null"], "description": "the complainant's code, shown once"}},
                      ["id", "number", "status"]),
     "CaseSummary": CASE_SUMMARY,
-    "CasePage": obj({"items": array(ref("CaseSummary")), "total": INT, "page": INT, "per_page": INT}),
+    "CasePage": page_of(ref("CaseSummary"), page=INT, per_page=INT),
+    "TaskPage": page_of(ref("Task")),
+    "NotificationPage": page_of(obj({
+        "id": INT, "kind": {"type": "string", "enum": ["reminder", "escalation", "notice"]}, "case_id": {"type": ["integer", "null"]},
+        "case_number": MAYBE_STR, "to_user": MAYBE_STR, "to_group": MAYBE_STR, "subject": STR, "body": STR,
+        "created_at": WHEN, "read_at": MAYBE_WHEN})),
+    "AuditEventPage": page_of(obj({
+        "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "case_id": {"type": ["integer", "null"]},
+        "element_id": MAYBE_STR, "detail": ANY_OBJECT})),
     "CaseDetail": CASE_DETAIL,
-    "History": obj({"number": MAYBE_STR, "events": array(obj({
-        "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "element_id": MAYBE_STR, "detail": ANY_OBJECT}))},
-        ["events"]),
+    "History": page_of(obj({
+        "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "element_id": MAYBE_STR, "detail": ANY_OBJECT}),
+        number=MAYBE_STR),
     "CasePath": obj({"completed": array(STR), "active": array(STR)}),
     "Task": TASK,
     "TaskDetail": {"allOf": [ref("Task"), obj({"case": ref("CaseDetail"), "may_claim": BOOL})]},

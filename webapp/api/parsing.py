@@ -264,3 +264,12 @@ def query_choice(name: str, choices, details: dict, default: str | None = None) 
         details[name] = "must be one of: " + ", ".join(choices)
         return default
     return raw
+
+
+def query_page(details: dict) -> dict:
+    """`limit` (1 to 100, default 50) and the opaque `cursor` of a list (engine.paging)."""
+    cursor = request.args.get("cursor") or None
+    if cursor is not None and (len(cursor) > 500 or not cursor.replace("-", "").replace("_", "").isalnum()):
+        details["cursor"] = "use the `next` value of this list"
+        cursor = None
+    return {"limit": query_int("limit", 50, 1, 100, details), "cursor": cursor}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
-from .parsing import Fields, json_body, query_choice
+from .parsing import Fields, json_body, query_choice, query_page
 from .respond import NO_STORE, reply
 
 TASK = "/tasks/<id:task_id>"
@@ -13,12 +13,14 @@ TASK = "/tasks/<id:task_id>"
 @bp.get("/tasks")
 @staff_required()
 def list_tasks(actor):
-    """`scope=mine` (held by the caller, the default) or `scope=available` (free, the caller may take)."""
+    """`scope=mine` (held by the caller, the default) or `scope=available` (free, the caller may
+    take); paged by `limit` and `cursor`, most urgent first; no form schemas in the list."""
     details: dict[str, str] = {}
     scope = query_choice("scope", ("mine", "available"), details, default="mine")
+    page = query_page(details)
     if details:
         raise bad_input(details, "some query parameters are invalid")
-    return reply(engine().list_tasks(actor, scope))
+    return reply(engine().list_tasks(actor, scope, **page))
 
 
 @bp.get(TASK)

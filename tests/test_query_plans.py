@@ -1,0 +1,119 @@
+"""The hot lists' query plans: each walks an index in its list order (no full scan of the big
+tables, no sort of everything matching), on SQLite and, when DATABASE_URL is set, PostgreSQL;
+and no list statement reads workflow or spec JSON."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from engine.paging import encode
+
+LIST_CALLS = ("tasks available", "tasks mine", "cases", "cases by type", "cases by status", "cases next page",
+              "notifications", "history", "alert sweep", "timer sweep")
+
+
+@contextmanager
+def captured(db_engine):
+    """The SELECT statements (with their parameters) run inside the block."""
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    event.listen(db_engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(db_engine, "before_cursor_execute", keep)
+
+
+def run_lists(engine, case_id: int) -> dict[str, list]:
+    """The statements of each hot list, by name."""
+    intake1, auditor = engine.actor_for("intake1"), engine.actor_for("auditor1")
+    calls = {
+        "tasks available": lambda: engine.list_tasks(intake1, "available"),
+        "tasks mine": lambda: engine.list_tasks(intake1, "mine"),
+        "cases": lambda: engine.list_cases(intake1),
+        "cases by type": lambda: engine.list_cases(intake1, type="complaint"),
+        "cases by status": lambda: engine.list_cases(auditor, status="open"),
+        "cases next page": lambda: engine.list_cases(intake1, cursor=encode("cases", (case_id + 1,))),
+        "notifications": lambda: engine.list_notifications(intake1),
+        "history": lambda: engine.case_history(auditor, case_id),
+        "alert sweep": lambda: engine.send_task_alerts(engine.now()),
+        "timer sweep": lambda: engine.fire_timers(engine.now()),
+    }
+    out = {}
+    for name, call in calls.items():
+        with captured(engine.ctx.db.engine) as seen:
+            call()
+        out[name] = [(s, p) for s, p in seen if _list_statement(s)]
+    return out
+
+
+def _list_statement(statement: str) -> bool:
+    """The statements reading a list's tables (not the token, actor or calendar look-ups)."""
+    lowered = statement.lower()
+    return any(f"from {t}" in lowered or f"join {t}" in lowered
+               for t in ("human_task", "complaint_case", "notification", "audit_event", "case_viewer", "timer"))
+
+
+# What each list's statements must use: one of these indexes (SQLite names the rowid walk
+# "INTEGER PRIMARY KEY" / a bare SCAN in rowid order with no sort).
+EXPECTED = {
+    "tasks available": ("ix_task_available", "ix_task_candidate_user"),
+    "tasks mine": ("ix_task_mine",),
+    "cases": ("PRIMARY KEY", "ix_viewer_group_case", "ix_viewer_user_case", "complaint_case_pkey", "SCAN complaint_case"),
+    "cases by type": ("ix_case_type_id", "ix_case_type_status_id"),
+    "cases by status": ("ix_case_status_id", "ix_case_type_status_id"),
+    "cases next page": ("PRIMARY KEY", "complaint_case_pkey", "ix_viewer_group_case", "ix_viewer_user_case"),
+    "notifications": ("ix_notification_user", "ix_notification_group"),
+    "history": ("ix_audit_case_seq",),
+    "alert sweep": ("ix_task_remind", "ix_task_escalate"),
+    "timer sweep": ("ix_timer_due",),
+}
+
+
+def sqlite_plan(connection, statement, params) -> str:
+    return "\n".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+
+
+def pg_plan(connection, statement, params) -> str:
+    return "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, params))
+
+
+def test_hot_lists_walk_their_indexes(engine, make_case, work):
+    cases = [make_case("complaint", by="intake1") for _ in range(3)]
+    make_case("internal_report")
+    statements = run_lists(engine, cases[-1]["id"])
+    assert set(statements) == set(LIST_CALLS) and all(statements.values())
+    db = engine.ctx.db.engine
+    with db.connect() as connection:
+        sqlite = db.dialect.name == "sqlite"
+        if not sqlite:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for name, found in statements.items():
+            plans = [(sqlite_plan if sqlite else pg_plan)(connection, s, p) for s, p in found]
+            joined = "\n".join(plans)
+            assert any(index in joined for index in EXPECTED[name]), (name, joined)
+            for plan in plans:
+                if sqlite:
+                    assert "SCAN human_task" not in plan and "SCAN timer" not in plan, (name, plan)
+                    if "SCAN complaint_case" in plan:  # only the newest-first walk of the rowid, never sorted
+                        assert "USING" not in plan.split("SCAN complaint_case")[1].split("\n")[0], (name, plan)
+                        assert "TEMP B-TREE FOR ORDER BY" not in plan, (name, plan)
+                else:
+                    assert not any(f"Seq Scan on {t}" in plan for t in ("human_task", "complaint_case", "timer")), (name, plan)
+        connection.rollback()
+
+
+def test_list_statements_never_read_workflow_or_definition_json(engine, make_case):
+    case = make_case("complaint", by="intake1")
+    statements = run_lists(engine, case["id"])
+    for name in ("tasks available", "tasks mine", "cases", "cases by type", "cases next page", "notifications",
+                 "history", "alert sweep"):
+        for statement, _ in statements[name]:
+            lowered = statement.lower()
+            for column in ("workflow_json", "spec_json", "process_definition.summary", "process_definition.files"):
+                assert column not in lowered, (name, statement)
