@@ -21,11 +21,12 @@ from . import access, audit, calendar_store, notifications, retime
 from .clock import aware
 from .context import EngineContext
 from .errors import WorkflowFailed
-from .handler_api import HandlerContext
+from .handler_api import HandlerContext, check_result
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
 from .routing import route_to_eligible
+from .run_budget import RunLimitExceeded
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
 CASE_FIELDS = ("number", "confidential", "department", "category", "first_responsible")
@@ -121,11 +122,13 @@ class CaseStep:
         except (WorkflowTaskException, SpiffWorkflowException) as exc:
             task = getattr(exc, "task", None)
             element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
-            original = getattr(exc, "exception", None)
-            cause = f"{type(original).__name__}: {original}" if original else str(exc).split("\n")[0]
-            raise WorkflowFailed(
-                f"case {self.case.number or self.case.id}, task {element}: {cause}",
-                {"case": self.case.number, "element_id": element}) from exc
+            details = {"case": self.case.number, "element_id": element}
+            original, cause = _root_cause(exc), str(exc).split("\n")[0].strip().rstrip(".")
+            if isinstance(original, RunLimitExceeded):
+                cause, details["limit"] = f"{type(original).__name__}: {original}", original.limit
+            elif original is not None and str(original) not in cause:
+                cause = f"{cause}: {type(original).__name__}: {original}"
+            raise WorkflowFailed(f"case {self.case.number or self.case.id}, task {element}: {cause}", details) from exc
 
     def call_service(self, task, operator: str, params: dict) -> str:
         """Called by the script engine for every service task of this step."""
@@ -135,8 +138,7 @@ class CaseStep:
             data=copy.deepcopy(dict(task.data)), now=self.now, filed_by=self.case.filed_by,
             lookups=self.lookups, element_id=task.task_spec.bpmn_id or "")
         result = handler(context, params) or {}
-        if not isinstance(result, dict):
-            raise TypeError(f"handler {operator} returned {type(result).__name__}, not a dict")
+        check_result(operator, result)
         data = dict(result.get("data") or {})
         data.update(result.get("deadlines") or {})
         for key, value in data.items():
@@ -304,6 +306,14 @@ def resolve_group(lane: str | None, data: dict) -> str | None:
     if isinstance(value, str) and value:
         return value
     return lane
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    """The error under SpiffWorkflow's wrappers (what the script or handler actually raised)."""
+    seen = exc.__cause__ or exc.__context__
+    while isinstance(seen, SpiffWorkflowException):
+        seen = seen.__cause__ or seen.__context__
+    return seen
 
 
 def _status_from_end(end_id: str) -> str:
