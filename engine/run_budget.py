@@ -109,7 +109,8 @@ class RunBudget:
         """Refuse a string/list of `items` entries before it is built, and count its memory."""
         self.tick()
         if items > self.limits.length:
-            self.fail("length", f"a {type(sample).__name__} of {items:,} items")
+            unit = "characters" if isinstance(sample, str) else "items"
+            self.fail("length", f"a {type(sample).__name__} of {items:,} {unit}")
         self.memory += items * (1 if isinstance(sample, (str, bytes, bytearray)) else 8)
         if self.memory > self.limits.memory:
             self.fail("memory", "the step made too many large values")

@@ -186,9 +186,9 @@ _PLAIN_OPERATORS = {ast.Sub: operator.sub, ast.Div: operator.truediv, ast.FloorD
 
 
 def refuse_constants_over_limits(tree: ast.AST) -> None:
-    """What deploy can see: a constant expression that would break a run limit (`10**10**10`,
-    `'x' * 10**10`, `range(10**12)`) raises UnsafeScript naming its line."""
-    budget, folded = RunBudget(), {}
+    """What deploy can see: constant expressions that would break a run limit (`10**10**10`,
+    `'x' * 10**10`, `range(10**12)`) raise UnsafeScript naming each one's line."""
+    budget, folded, problems = RunBudget(), {}, []
 
     def fold(node):
         if id(node) in folded:
@@ -198,11 +198,10 @@ def refuse_constants_over_limits(tree: ast.AST) -> None:
             return value
         try:
             value = fold_new(node)
-        except RunLimitExceeded as exc:
-            raise UnsafeScript(f"line {node.lineno}: {exc}") from None
-        except UnsafeScript:
-            raise
-        except Exception:  # not a constant, or an ordinary error the run itself will report
+        except Exception as exc:  # not a constant, or an ordinary error the run itself will report
+            if isinstance(exc, RunLimitExceeded):
+                problems.append(f"line {node.lineno}: {exc}")
+                budget.breach = None  # go on looking for the next one
             folded[id(node)] = _NotConstant
             raise _NotConstant from None
         folded[id(node)] = value
@@ -231,6 +230,8 @@ def refuse_constants_over_limits(tree: ast.AST) -> None:
                 fold(node)
             except _NotConstant:
                 pass
+    if problems:
+        raise UnsafeScript("; ".join(problems))
 
 
 def _first_problem(check) -> str | None:
