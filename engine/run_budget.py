@@ -57,7 +57,11 @@ class RunLimitExceeded(Exception):
 
     def __init__(self, limit: str, limits: RunLimits, what: str):
         super().__init__(f"{what}: over the limit of {limits.describe(limit)} ({limit})")
-        self.limit = limit
+        self.limit, self.limits, self.what = limit, limits, what
+
+    def again(self) -> "RunLimitExceeded":
+        """The same breach as a fresh exception (re-raising one instance would grow its traceback)."""
+        return RunLimitExceeded(self.limit, self.limits, self.what)
 
 
 class RunBudget:
@@ -93,7 +97,7 @@ class RunBudget:
     def tick(self) -> None:
         """The cooperative check: a function entered, an `except` reached, an operation guarded."""
         if self.breach is not None:
-            raise self.breach
+            raise self.breach.again()
         if time.monotonic() > self._deadline:
             self.fail("seconds", "scripts ran too long")
 
