@@ -106,6 +106,9 @@ def check_result(operator: str, result) -> None:
     for key in ("data", "deadlines", "case", "access"):
         if result.get(key) is not None and not isinstance(result[key], dict):
             raise wrong(key, "an object")
+    problem = unstorable(result.get("data"))
+    if problem:
+        raise wrong("data", f"plain JSON values, not a {problem}")
     for name, value in (result.get("deadlines") or {}).items():
         try:
             value if isinstance(value, datetime) else datetime.fromisoformat(value)
@@ -129,6 +132,26 @@ def check_result(operator: str, result) -> None:
             raise wrong(key, f"a text {required!r} in each")
     if not all(isinstance(a.get("detail") or {}, dict) for a in result.get("audit") or []):
         raise wrong("audit", "a 'detail' object in each")
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def unstorable(value, depth: int = 0) -> str | None:
+    """None when `value` is plain JSON data, which is all a case can store; else what is not."""
+    if isinstance(value, _PLAIN):
+        return None
+    if depth > 64:
+        return "structure nested more than 64 levels deep"
+    if isinstance(value, (list, tuple)):
+        return next(filter(None, (unstorable(item, depth + 1) for item in value)), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = (None if isinstance(key, _PLAIN) else f"{type(key).__name__} key") or unstorable(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    return type(value).__name__
 
 
 def _texts(value) -> bool:

@@ -109,8 +109,8 @@ class RunBudget:
         if depth > self.limits.call_depth:
             self.fail("call_depth", "call activities nest too deep (a process calling itself?)")
 
-    def _made(self, items: int, sample) -> None:
-        """Refuse a string/list of `items` entries before it is built, and count its memory."""
+    def charge_sequence(self, items: int, sample) -> None:
+        """Refuse a string/list of `items` entries (like `sample`) before it is built; count its memory."""
         self.tick()
         if items > self.limits.length:
             unit = "characters" if isinstance(sample, str) else "items"
@@ -119,7 +119,8 @@ class RunBudget:
         if self.memory > self.limits.memory:
             self.fail("memory", "the step made too many large values")
 
-    def _number(self, bits: float) -> None:
+    def charge_number(self, bits: float) -> None:
+        """Refuse an integer of `bits` bits before it is computed; count its memory."""
         self.tick()
         if bits > self.max_bits:
             self.fail("digits", f"a number of about {int(bits / math.log2(10)):,} digits")
@@ -130,7 +131,7 @@ class RunBudget:
     def sized(self, value):
         """Check a value after it was built (when its size could not be known before)."""
         if isinstance(value, SEQUENCES):
-            self._made(len(value), value)
+            self.charge_sequence(len(value), value)
         return value
 
     # --- loops and calls ------------------------------------------------------------------------
@@ -154,32 +155,32 @@ class RunBudget:
         self.tick()
         if modulo is not None:
             if isinstance(modulo, int):
-                self._number(abs(modulo).bit_length())
+                self.charge_number(abs(modulo).bit_length())
             return pow(base, exponent, modulo)
         if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-            self._number(exponent * math.log2(abs(base)))
+            self.charge_number(exponent * math.log2(abs(base)))
         return base ** exponent
 
     def multiply(self, left, right):
         self.tick()
         if isinstance(left, int) and isinstance(right, int):
-            self._number(abs(left).bit_length() + abs(right).bit_length())
+            self.charge_number(abs(left).bit_length() + abs(right).bit_length())
         elif isinstance(left, SEQUENCES) and isinstance(right, int):
-            self._made(len(left) * max(right, 0), left)
+            self.charge_sequence(len(left) * max(right, 0), left)
         elif isinstance(right, SEQUENCES) and isinstance(left, int):
-            self._made(len(right) * max(left, 0), right)
+            self.charge_sequence(len(right) * max(left, 0), right)
         return left * right
 
     def shift_left(self, left, right):
         self.tick()
         if isinstance(left, int) and isinstance(right, int) and right > 0 and left:
-            self._number(abs(left).bit_length() + right)
+            self.charge_number(abs(left).bit_length() + right)
         return left << right
 
     def add(self, left, right):
         self.tick()
         if isinstance(left, SEQUENCES) and isinstance(right, SEQUENCES):
-            self._made(len(left) + len(right), left)
+            self.charge_sequence(len(left) + len(right), left)
         return left + right
 
     def modulo(self, left, right):
@@ -218,12 +219,19 @@ class RunBudget:
             self.fail("iterations", f"a range of {size:,} numbers")
         return numbers
 
+    def round(self, number, ndigits=None):
+        """`round(5, -10**7)` would compute 10**10**7 first."""
+        self.tick()
+        if isinstance(ndigits, int) and abs(ndigits) > self.limits.digits:
+            self.fail("digits", f"rounding to {ndigits:,} digits")
+        return round(number, ndigits)
+
     def sum(self, iterable, start=0):
         items = list(self.getiter(iterable))
         if isinstance(start, (list, tuple)):
             total = list(start)
             for item in items:
-                self._made(len(total) + len(item), start)
+                self.charge_sequence(len(total) + len(item), start)
                 total.extend(item)
             return type(start)(total)
         return sum(items, start)
@@ -242,33 +250,62 @@ class RunBudget:
             return _TEXT_METHODS[name](self, obj, method)
         if isinstance(obj, list) and name == "extend":
             return lambda other: method(self._items_for_extend(obj, other))
+        if isinstance(obj, int) and name == "to_bytes":
+            return lambda length=1, *args, **kwargs: method(self._length(length, b""), *args, **kwargs)
         return method
+
+    def _length(self, length, sample):
+        if isinstance(length, int):
+            self.charge_sequence(length, sample)
+        return length
+
+    def writable(self, obj):
+        """`_write_`: what a script may change; a list's slices may not grow it past the limits."""
+        return _ListWriter(obj, self) if isinstance(obj, list) else obj
 
     def _items_for_extend(self, target: list, other):
         items = other if isinstance(other, SEQUENCES) else list(self.getiter(other))
-        self._made(len(target) + len(items), target)
+        self.charge_sequence(len(target) + len(items), target)
         return items
+
+
+class _ListWriter:
+    """Stands in for a list on the left of `l[...] = value` (`l[:0] = l` doubles it in place)."""
+
+    __slots__ = ("target", "budget")
+
+    def __init__(self, target: list, budget: RunBudget):
+        self.target, self.budget = target, budget
+
+    def __setitem__(self, key, value):
+        if isinstance(key, slice):
+            value = value if isinstance(value, SEQUENCES) else list(self.budget.getiter(value))
+            self.budget.charge_sequence(len(self.target) + len(value), self.target)
+        self.target[key] = value
+
+    def __delitem__(self, key):
+        del self.target[key]
 
 
 def _join(budget: RunBudget, sep, method):
     def join(iterable):
         items = list(budget.getiter(iterable))
         total = sum(len(i) for i in items if isinstance(i, SEQUENCES)) + len(sep) * max(len(items) - 1, 0)
-        budget._made(total, sep)
+        budget.charge_sequence(total, sep)
         return method(items)
     return join
 
 
 def _padded(budget: RunBudget, text, method):
     def pad(width, *args):
-        budget._made(max(width, len(text)) if isinstance(width, int) else len(text), text)
+        budget.charge_sequence(max(width, len(text)) if isinstance(width, int) else len(text), text)
         return method(width, *args)
     return pad
 
 
 def _expandtabs(budget: RunBudget, text, method):
     def expand(tabsize=8):
-        budget._made(len(text) * max(tabsize, 1) if isinstance(tabsize, int) else len(text), text)
+        budget.charge_sequence(len(text) * max(tabsize, 1) if isinstance(tabsize, int) else len(text), text)
         return method(tabsize)
     return expand
 
@@ -279,7 +316,7 @@ def _replace(budget: RunBudget, text, method):
             hits = len(text) + 1 if not old else text.count(old)
             if isinstance(count, int) and count >= 0:
                 hits = min(hits, count)
-            budget._made(len(text) + hits * max(len(new) - len(old), 0), text)
+            budget.charge_sequence(len(text) + hits * max(len(new) - len(old), 0), text)
         return method(old, new, count)
     return replace
 
@@ -288,7 +325,7 @@ def _translate(budget: RunBudget, text, method):
     def translate(table, *args):
         longest = max((len(v) for v in table.values() if isinstance(v, SEQUENCES)), default=1) \
             if isinstance(table, dict) else 1
-        budget._made(len(text) * max(longest, 1), text)
+        budget.charge_sequence(len(text) * max(longest, 1), text)
         return method(table, *args)
     return translate
 

@@ -21,10 +21,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from .handler_api import unstorable
 from .run_budget import RunLimitExceeded, current_budget, run_budget
 from .script_env import CaseScriptEngine
 
@@ -64,7 +66,8 @@ def bounded_step(instant: datetime) -> Iterator[None]:
 
 def run_engine_steps(workflow: BpmnWorkflow) -> None:
     """SpiffWorkflow's run loop, counting each element it runs against the step's budget (a
-    diagram looping through gateways forever, or a process calling itself, stops there)."""
+    diagram looping through gateways forever, or a process calling itself, stops there), and
+    refusing a decision (DMN) whose result a case could not store."""
     budget = current_budget()
 
     def count(task) -> None:
@@ -76,7 +79,12 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
                 culprit = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
             raise WorkflowTaskException(f"{type(exc).__name__}: {exc}", task=culprit, exception=exc) from exc
 
-    workflow.do_engine_steps(will_complete_task=count)
+    def storable(task) -> None:
+        problem = unstorable(task.data) if isinstance(task.task_spec, BusinessRuleTaskMixin) else None
+        if problem:
+            raise WorkflowTaskException(f"the decision gave a {problem}, which a case cannot store", task=task)
+
+    workflow.do_engine_steps(will_complete_task=count, did_complete_task=storable)
 
 
 @lru_cache(maxsize=1)

@@ -24,11 +24,12 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from .handler_api import unstorable
 from .run_budget import RunBudget, RunLimitExceeded, run_budget
 
 _EXTRA_BUILTINS = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
                    for name in ("min", "max", "len", "sorted", "any", "all", "list", "dict", "set",
-                                "enumerate", "abs", "round", "map", "filter", "reversed", "tuple")}
+                                "enumerate", "abs", "map", "filter", "reversed", "tuple")}
 # exceptions that are not `Exception`s would slip past every handler up to the web server
 _NOT_RAISABLE = ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")
 
@@ -37,11 +38,13 @@ class UnsafeScript(ValueError):
     """A script or expression uses something the restricted environment forbids."""
 
 
-def _write_guard(obj):
-    """Allow writes to plain containers only (lists, dicts, sets), never to objects' attributes."""
-    if isinstance(obj, (list, dict, set)):
-        return obj
-    raise UnsafeScript("scripts may only change lists, dicts and sets")
+def _write_guard(budget: RunBudget):
+    def write(obj):
+        """Allow writes to plain containers only (lists, dicts, sets), never to objects' attributes."""
+        if isinstance(obj, (list, dict, set)):
+            return budget.writable(obj)
+        raise UnsafeScript("scripts may only change lists, dicts and sets")
+    return write
 
 
 def _inplace_operators(budget: RunBudget) -> dict:
@@ -54,7 +57,7 @@ def restricted_globals(budget: RunBudget) -> dict:
     """Fresh globals for one evaluation: safe builtins and the guards, all charging `budget`."""
     builtins = {k: v for k, v in safe_builtins.items() if k not in _NOT_RAISABLE}
     builtins.update(_EXTRA_BUILTINS)
-    builtins.update(range=budget.range, pow=budget.power, sum=budget.sum)
+    builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round)
     inplace = _inplace_operators(budget)
 
     def inplacevar(op: str, x, y):
@@ -72,7 +75,7 @@ def restricted_globals(budget: RunBudget) -> dict:
         "_getiter_": budget.getiter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
-        "_write_": _write_guard,
+        "_write_": _write_guard(budget),
         "_inplacevar_": inplacevar,
         "_tick_": budget.tick,
         "_sized_": budget.sized,
@@ -272,6 +275,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         for key, value in scope.items():
             if key.startswith("_") or callable(value) or (key in protected and key not in context):
                 continue
+            problem = None if value is context.get(key) else unstorable(value)
+            if problem:
+                raise UnsafeScript(f"{key} holds a {problem}, which a case cannot store: keep text, numbers, "
+                                   f"true/false, lists and objects (e.g. str(...) or .isoformat())")
             context[key] = value
         return True
 

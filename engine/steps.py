@@ -124,10 +124,11 @@ class CaseStep:
             element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
             details = {"case": self.case.number, "element_id": element}
             original, cause = _root_cause(exc), str(exc).split("\n")[0].strip().rstrip(".")
+            if original is not None:  # what the script or handler raised, stated once
+                stated = f"{type(original).__name__}: {original}"
+                cause = stated if str(original) in cause else f"{cause}: {stated}"
             if isinstance(original, RunLimitExceeded):
-                cause, details["limit"] = f"{type(original).__name__}: {original}", original.limit
-            elif original is not None and str(original) not in cause:
-                cause = f"{cause}: {type(original).__name__}: {original}"
+                details["limit"] = original.limit
             raise WorkflowFailed(f"case {self.case.number or self.case.id}, task {element}: {cause}", details) from exc
 
     def call_service(self, task, operator: str, params: dict) -> str:

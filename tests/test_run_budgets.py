@@ -100,15 +100,16 @@ def test_the_html_report_form_shows_the_refusal_as_a_page(client, engine):
 def test_an_ordinary_diagram_with_loops_and_formatting_still_runs(client, engine):
     script = ("words = subject.split()\nsizes = [len(w) for w in words]\ntotal = sum(sizes) + 2 ** 10\n"
               "label = f'{subject:>12}|' + '-' * 3 + '%05d' % total\njoined = ', '.join(w.upper() for w in words)\n"
-              "padded = subject.ljust(8, '.')\nevens = [*range(0, 10, 2)]\nsquare = (lambda v: v * v)(len(words))")
+              "padded = subject.ljust(8, '.')\nevens = [*range(0, 10, 2)]\nsquare = (lambda v: v * v)(len(words))\n"
+              "evens[1:1] = [1]\nevens[0] = -1\ndel evens[-1]\nthird = round(10 / 3, 2)")
     deploy(engine, "ordinary", diagram("ordinary", script_body("work", script)))
     resp = client.post(f"{API}/public/reports", json={"type": "ordinary", "data": {"subject": "two words"}})
     assert resp.status_code == 201, resp.get_json()
     with engine.ctx.db.transaction() as session:
         data = session.scalars(select(Case).where(Case.type_key == "ordinary")).one().data
     assert data["total"] == 1032 and data["label"] == "   two words|---01032"
-    assert data["joined"] == "TWO, WORDS" and data["padded"] == "two words" and data["evens"] == [0, 2, 4, 6, 8]
-    assert data["square"] == 4
+    assert data["joined"] == "TWO, WORDS" and data["padded"] == "two words"
+    assert data["square"] == 4 and data["evens"] == [-1, 1, 2, 4, 6] and data["third"] == 3.33
 
 
 # --- at deploy: what can be seen statically ----------------------------------------------------------
@@ -178,6 +179,9 @@ def test_dmn_cells_are_checked_at_deploy(engine, cell, text, reason):
     ("s = 'ab'\nfor i in range(64):\n    s = f'{s}{s}'", "length"),
     ("l = [1]\nfor i in range(64):\n    l.extend(l)", "length"),
     ("l = [1]\nfor i in range(64):\n    l = [*l, *l]", "iterations"),
+    ("l = [1]\nfor i in range(64):\n    l[:0] = l", "length"),
+    ("n = 10**7\nx = round(5, -n)", "digits"),
+    ("n = 10**9\nx = (1).to_bytes(n, 'big')", "length"),
     ("x = sum([[0] * 1000] * 1000, [])", "memory"),
     ("x = json_dumps([1], indent=10**9)", "length"),
     ("l = [x for x in range(99999) for y in range(99999)]", "iterations"),
@@ -206,3 +210,48 @@ def test_scripts_cannot_raise_what_would_slip_past_every_handler():
     for name in ("SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"):
         with pytest.raises(NameError):
             RestrictedEnvironment().execute(f"raise {name}()", {})
+
+
+# --- other failures of a diagram's code are the filing's 422 too, never a 500 -----------------------------
+
+def boom(context, params):
+    raise ValueError("the ledger service is down")
+
+
+def bad_messages(context, params):
+    return {"messages": [{"kind": "notice"}]}  # no body
+
+
+def a_date(context, params):
+    return {"data": {"when": context.now}}  # not plain JSON
+
+
+def service_body(element: str, operator: str) -> str:
+    return f"""<bpmn:serviceTask id="{element}" name="{element}"><bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="{operator}" resultVariable="result"><spiffworkflow:parameters/>
+        </spiffworkflow:serviceTaskOperator></bpmn:extensionElements>
+        <bpmn:incoming>to_work</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgoing></bpmn:serviceTask>
+      <bpmn:sequenceFlow id="to_work" sourceRef="start" targetRef="{element}" />
+      <bpmn:sequenceFlow id="to_end" sourceRef="{element}" targetRef="end_closed" />"""
+
+
+@pytest.mark.parametrize("key, body, extra, element, reason", [
+    ("failing_handler", service_body("post", "test.boom"), {}, "post", "the ledger service is down"),
+    ("bad_messages", service_body("post", "test.bad_messages"), {}, "post", "'body'"),
+    ("handler_date", service_body("post", "test.a_date"), {}, "post", "datetime"),
+    ("script_date", script_body("work", "when = date(2026, 11, 2)"), {}, "work", "when holds a date"),
+    ("script_generator", script_body("work", "pending = (w for w in subject)"), {}, "work", "generator"),
+    ("decision_date", decision_body("route", "teams"),
+     {"teams.dmn": decision_table("teams", entry="-", output="date(2026, 11, 2)")}, "route", "date"),
+])
+def test_a_failing_handler_or_unstorable_value_is_a_422_naming_the_element(client, engine, key, body, extra,
+                                                                          element, reason):
+    for operator, handler in (("test.boom", boom), ("test.bad_messages", bad_messages), ("test.a_date", a_date)):
+        engine.ctx.registry.register(operator, handler)
+    deploy(engine, key, diagram(key, body, **extra))
+    before = stored(engine)
+    resp, _ = timed_filing(client, key)
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.get_json()["details"]["element_id"] == element and reason in resp.get_json()["message"]
+    assert stored(engine) == before
+    assert file_public(client).status_code == 201
