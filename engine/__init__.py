@@ -16,7 +16,7 @@ __all__ = ["ComplaintEngine", "EngineSettings", "build_engine"]
 def build_engine(settings: EngineSettings, registry: HandlerRegistry, migrate: bool = True) -> ComplaintEngine:
     """Connect, migrate the schema to head, and wire the engine's parts together."""
     install_clock_hook()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.db_timeouts)
     if migrate:
         db.upgrade()
     ctx = EngineContext(settings=settings, db=db, registry=registry, cipher=FieldCipher(settings.field_key or ""),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from .calendar import WorkingCalendar
 from .clock import Clock, SystemClock
 from .crypto import FieldCipher
-from .db import Database
+from .db import Database, Timeouts
 from .definitions import DefinitionCache
 from .handler_api import HandlerRegistry
 
@@ -26,6 +26,7 @@ class EngineSettings:
     fast_hashing: bool = False
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_attachments: int = 20
+    db_timeouts: Timeouts = field(default_factory=Timeouts)
 
 
 @dataclass

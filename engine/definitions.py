@@ -3,11 +3,13 @@
 A deployment is refused, with every problem listed, unless: the XML is safe (no DTD, no
 entities, no network), every process parses (`get_spec` per process id, parsing is lazy), every
 service operator is registered, every user task lies in a lane and names a form that is
-present and a valid JSON Schema, every script, condition, timer and parameter compiles in the
-restricted environment, and every end event says how the case ends (`end_<status>`).
+present and a valid JSON Schema, every script, condition, timer, parameter and DMN cell compiles
+in the restricted environment without a constant over the run limits (engine.run_budget), no call
+activity leads back to its own process, and every end event says how the case ends (`end_<status>`).
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 import threading
@@ -111,6 +113,9 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
     summary = {"forms": forms, "user_tasks": {}, "lanes": [], "elements": {}, "lane_of": {}}
     for name, tree in bpmn_trees.items():
         problems.extend(_check_tree(name, tree, registry, forms, summary))
+    for name, tree in dmn_trees.items():
+        problems.extend(_check_decisions(name, tree))
+    problems.extend(_check_calls(bpmn_trees))
 
     process_ids = parser.get_process_ids()
     main_id = _main_process(process_ids, preferred_process, bpmn_trees)
@@ -194,6 +199,83 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
                 bad(node, "an end event's id must say how the case ends: end_closed, end_rejected, "
                           "end_transferred, end_pending or end_sealed (optionally _suffix)")
     return problems
+
+
+# SpiffWorkflow's DMN engine replaces `?` outside quotes by the input value (DMNEngine.evaluate)
+_DMN_INPUT_MARK = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
+
+
+def _check_decisions(filename: str, root) -> list[Problem]:
+    """Every DMN cell is Python run in the restricted environment: compile each the way
+    SpiffWorkflow's DMN engine will evaluate it (an input entry against its input expression)."""
+    problems: list[Problem] = []
+
+    def text_of(node) -> str:
+        child = next((c for c in node if _named(c, "text")), None)
+        return (child.text or "").strip() if child is not None else ""
+
+    def check(node, what: str, expression: str) -> None:
+        err = check_expression(expression)
+        if err:
+            problems.append(Problem(filename, f"{what}: {err}", node.get("id"), node.sourceline))
+
+    for table in (n for n in root.iter() if _named(n, "decisionTable")):
+        input_nodes = [n for n in table.iter() if _named(n, "inputExpression")]
+        inputs = [text_of(n) for n in input_nodes]
+        for node, expression in zip(input_nodes, inputs):
+            if expression:
+                check(node, "input expression", expression)
+        for rule in (n for n in table if _named(n, "rule")):
+            for node, given in zip([n for n in rule if _named(n, "inputEntry")], inputs):
+                entry = text_of(node)
+                if not entry or entry == "-":
+                    continue
+                if _DMN_INPUT_MARK.search(entry):
+                    check(node, "input entry", _DMN_INPUT_MARK.sub("dmninputexpr", entry))
+                else:
+                    check(node, "input entry", f"({given}) == ({entry})" if _parses(entry) else given + entry)
+            for node in (n for n in rule if _named(n, "outputEntry")):
+                if text_of(node):
+                    check(node, "output entry", text_of(node))
+    return problems
+
+
+def _named(node, localname: str) -> bool:
+    return isinstance(node.tag, str) and etree.QName(node).localname == localname
+
+
+def _parses(expression: str) -> bool:
+    try:
+        ast.parse(expression)
+    except SyntaxError:
+        return False
+    return True
+
+
+def _check_calls(trees: dict) -> list[Problem]:
+    """A call activity may not lead back to its own process (directly or through others): each
+    call would open one more level until the run's call-depth limit stops the filing."""
+    calls: dict[str, list[tuple[str, object]]] = {}
+    for filename, root in trees.items():
+        for process in root.iterfind("bpmn:process", NS):
+            for node in process.iter(f"{{{BPMN}}}callActivity"):
+                calls.setdefault(process.get("id"), []).append((filename, node))
+
+    def reaches(start: str, target: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            current = todo.pop()
+            if current == target:
+                return True
+            if current not in seen:
+                seen.add(current)
+                todo.extend(node.get("calledElement") for _, node in calls.get(current, []))
+        return False
+
+    return [Problem(filename, f"calls process {node.get('calledElement')!r}, which leads back to its own process "
+                              f"{process_id!r}: a process may not call itself", node.get("id"), node.sourceline)
+            for process_id, nodes in calls.items() for filename, node in nodes
+            if reaches(node.get("calledElement"), process_id)]
 
 
 def _properties(node) -> dict:

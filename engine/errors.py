@@ -10,6 +10,7 @@ class EngineError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after: int | None = None  # seconds a client should wait before trying again (Retry-After)
 
     def __init__(self, message: str, details: dict | list | None = None, code: str | None = None):
         super().__init__(message)
@@ -76,3 +77,18 @@ class WorkflowFailed(EngineError):
 
     status = 422
     code = "workflow_failed"
+
+
+class DatabaseBusy(Conflict):
+    """409: a lock this change needs stayed held past the lock timeout (or a deadlock); retry."""
+
+    code = "busy"
+    retry_after = 1
+
+
+class DatabaseUnavailable(EngineError):
+    """503: the database did not answer in time (statement timeout) or the connection dropped."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 5

@@ -90,6 +90,74 @@ class HandlerContext:
 
 Handler = Callable[[HandlerContext, dict], dict]
 
+_OPTIONAL_TEXT = (str, type(None))
+_CASE_FIELDS = {"number": _OPTIONAL_TEXT, "confidential": bool, "department": _OPTIONAL_TEXT,
+                "category": _OPTIONAL_TEXT, "first_responsible": _OPTIONAL_TEXT}
+
+
+def check_result(operator: str, result) -> None:
+    """Refuse a result that breaks the contract above with a reason naming the key (ValueError),
+    while the step can still fail cleanly, instead of failing later while the step is saved."""
+    def wrong(key: str, expected: str) -> ValueError:
+        return ValueError(f"handler {operator} returned a bad {key!r}: expected {expected}")
+
+    if not isinstance(result, dict):
+        raise ValueError(f"handler {operator} returned {type(result).__name__}, not a dict")
+    for key in ("data", "deadlines", "case", "access"):
+        if result.get(key) is not None and not isinstance(result[key], dict):
+            raise wrong(key, "an object")
+    problem = unstorable(result.get("data"))
+    if problem:
+        raise wrong("data", f"plain JSON values, not a {problem}")
+    for name, value in (result.get("deadlines") or {}).items():
+        try:
+            value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise wrong("deadlines", f"an ISO date-time for {name!r}") from None
+    for name, value in (result.get("case") or {}).items():
+        if name in _CASE_FIELDS and not isinstance(value, _CASE_FIELDS[name]):
+            raise wrong("case", f"{name} of type {_CASE_FIELDS[name]}")
+    if not _texts(result.get("exclude_users")) or not isinstance(result.get("exclude_reason"), _OPTIONAL_TEXT):
+        raise wrong("exclude_users", "a list of usernames and an optional text reason")
+    access = result.get("access") or {}
+    if not (_texts(access.get("groups")) and _texts(access.get("users"))):
+        raise wrong("access", '{"groups": [names], "users": [usernames]}')
+    for key, required in (("messages", "body"), ("notifications", None), ("audit", None)):
+        items = result.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise wrong(key, "a list of objects")
+        if required and not all(isinstance(i.get(required), str) for i in items):
+            raise wrong(key, f"a text {required!r} in each")
+    if not all(isinstance(a.get("detail") or {}, dict) for a in result.get("audit") or []):
+        raise wrong("audit", "a 'detail' object in each")
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def unstorable(value, depth: int = 0) -> str | None:
+    """None when `value` is plain JSON data, which is all a case can store; else what is not."""
+    if isinstance(value, _PLAIN):
+        return None
+    if depth > 64:
+        return "structure nested more than 64 levels deep"
+    if isinstance(value, (list, tuple)):
+        return next(filter(None, (unstorable(item, depth + 1) for item in value)), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = (None if isinstance(key, _PLAIN) else f"{type(key).__name__} key") or unstorable(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    return type(value).__name__
+
+
+def _texts(value) -> bool:
+    """None or a list of strings."""
+    return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
 
 @dataclass
 class HandlerRegistry:

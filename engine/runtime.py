@@ -23,11 +23,15 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from .handler_api import unstorable
+from .run_budget import RunLimitExceeded, current_budget, run_budget
 from .script_env import CaseScriptEngine
 
 _now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("complaintflow_now", default=None)
@@ -65,6 +69,37 @@ class _InstanceConverter(BpmnWorkflowConverter):
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
+
+
+@contextmanager
+def bounded_step(instant: datetime) -> Iterator[None]:
+    """One step of a case: the engine's clock at `instant`, and one run budget (engine.run_budget)
+    shared by every script, condition, timer expression and DMN cell the step evaluates."""
+    with clock_at(instant), run_budget():
+        yield
+
+
+def run_engine_steps(workflow: BpmnWorkflow) -> None:
+    """SpiffWorkflow's run loop, counting each element it runs against the step's budget (a
+    diagram looping through gateways forever, or a process calling itself, stops there), and
+    refusing a decision (DMN) whose result a case could not store."""
+    budget = current_budget()
+
+    def count(task) -> None:
+        try:
+            budget.engine_step(task.workflow.depth)
+        except RunLimitExceeded as exc:
+            culprit = task
+            if exc.limit == "call_depth":  # name the call activity that opened one level too many
+                culprit = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
+            raise WorkflowTaskException(f"{type(exc).__name__}: {exc}", task=culprit, exception=exc) from exc
+
+    def storable(task) -> None:
+        problem = unstorable(task.data) if isinstance(task.task_spec, BusinessRuleTaskMixin) else None
+        if problem:
+            raise WorkflowTaskException(f"the decision gave a {problem}, which a case cannot store", task=task)
+
+    workflow.do_engine_steps(will_complete_task=count, did_complete_task=storable)
 
 
 @lru_cache(maxsize=1)
@@ -149,23 +184,23 @@ class CaseRun:
 
     # --- moving ------------------------------------------------------------------------------
     def run(self, now: datetime) -> None:
-        with clock_at(now):
-            self.workflow.do_engine_steps()
+        with bounded_step(now):
+            run_engine_steps(self.workflow)
 
     def complete(self, spiff_id: str, data: dict, now: datetime) -> None:
         task = self._task(spiff_id)
         if task.state != TaskState.READY:
             raise LookupError(f"task {spiff_id} is not ready")
         task.set_data(**data)
-        with clock_at(now):
+        with bounded_step(now):
             task.run()
-            self.workflow.do_engine_steps()
+            run_engine_steps(self.workflow)
 
     def fire_timers(self, now: datetime) -> None:
         """Let every timer due at `now` fire, then run on."""
-        with clock_at(now):
+        with bounded_step(now):
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            run_engine_steps(self.workflow)
 
     def set_live_data(self, values: dict) -> None:
         """Overwrite data keys in every unfinished task (a moved deadline must be read by the
@@ -201,11 +236,11 @@ class CaseRun:
         if not decisions:
             return None
         last = max(decisions, key=lambda t: t.last_state_change)
-        with clock_at(now):
+        with bounded_step(now):
             self.workflow.reset_from_task_id(last.id)
             self.workflow.completed = False
             last.data.update(data)
-            self.workflow.do_engine_steps()
+            run_engine_steps(self.workflow)
         return last.task_spec.bpmn_id
 
     def deliver_message(self, name: str, payload: dict, now: datetime) -> bool:
@@ -213,9 +248,9 @@ class CaseRun:
         for task in self.workflow.get_tasks(state=TaskState.WAITING):
             event = getattr(task.task_spec, "event_definition", None)
             if isinstance(event, MessageEventDefinition) and event.name == name:
-                with clock_at(now):
+                with bounded_step(now):
                     self.workflow.catch(BpmnEvent(event, payload=payload))
-                    self.workflow.do_engine_steps()
+                    run_engine_steps(self.workflow)
                 return True
         return False
 

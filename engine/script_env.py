@@ -4,67 +4,143 @@ Scripts, gateway conditions, DMN cells, timer expressions and service-task param
 compiled with RestrictedPython: no imports, no `open`, no dunder attributes, no `exec`/`eval`.
 The default SpiffWorkflow environment runs them with full builtins, so an uploaded diagram
 could read files; a builtins whitelist alone is escapable through `().__class__.__subclasses__()`.
+
+Every run is also bounded (engine.run_budget): the compiler below rewrites the operations that
+can make something huge into calls of the budget's guards, and puts a cooperative check into
+every function and `except` handler; loops are counted through `_getiter_`.
 """
 from __future__ import annotations
 
 import ast
 import datetime as _datetime
-import json
+import operator
 from functools import lru_cache
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from .handler_api import unstorable
+from .run_budget import RunBudget, RunLimitExceeded, run_budget
+
 _EXTRA_BUILTINS = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-                   for name in ("min", "max", "sum", "len", "sorted", "any", "all", "list", "dict", "set",
-                                "enumerate", "abs", "round", "map", "filter", "reversed", "tuple")}
+                   for name in ("min", "max", "len", "sorted", "any", "all", "list", "dict", "set",
+                                "enumerate", "abs", "map", "filter", "reversed", "tuple")}
+# exceptions that are not `Exception`s would slip past every handler up to the web server
+_NOT_RAISABLE = ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")
 
 
 class UnsafeScript(ValueError):
     """A script or expression uses something the restricted environment forbids."""
 
 
-def _write_guard(obj):
-    """Allow writes to plain containers only (lists, dicts, sets), never to objects' attributes."""
-    if isinstance(obj, (list, dict, set)):
-        return obj
-    raise UnsafeScript("scripts may only change lists, dicts and sets")
+def _write_guard(budget: RunBudget):
+    def write(obj):
+        """Allow writes to plain containers only (lists, dicts, sets), never to objects' attributes."""
+        if isinstance(obj, (list, dict, set)):
+            return budget.writable(obj)
+        raise UnsafeScript("scripts may only change lists, dicts and sets")
+    return write
 
 
-def _inplace(op: str, x, y):
-    ops = {"+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: a * b,
-           "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b}
-    if op not in ops:
-        raise UnsafeScript(f"operator {op} is not allowed")
-    return ops[op](x, y)
+def _inplace_operators(budget: RunBudget) -> dict:
+    return {"+=": budget.add, "-=": operator.sub, "*=": budget.multiply, "/=": operator.truediv,
+            "//=": operator.floordiv, "%=": budget.modulo, "**=": budget.power, "<<=": budget.shift_left,
+            ">>=": operator.rshift, "|=": operator.or_, "&=": operator.and_, "^=": operator.xor}
 
 
-def restricted_globals() -> dict:
-    """Fresh globals for one evaluation: safe builtins and the guards RestrictedPython needs."""
-    builtins = dict(safe_builtins)
+def restricted_globals(budget: RunBudget) -> dict:
+    """Fresh globals for one evaluation: safe builtins and the guards, all charging `budget`."""
+    builtins = {k: v for k, v in safe_builtins.items() if k not in _NOT_RAISABLE}
     builtins.update(_EXTRA_BUILTINS)
+    builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round)
+    inplace = _inplace_operators(budget)
+
+    def inplacevar(op: str, x, y):
+        if op not in inplace:
+            raise UnsafeScript(f"operator {op} is not allowed")
+        return inplace[op](x, y)
+
+    def getattr_(obj, name, default=None):
+        return budget.method(obj, name, safer_getattr(obj, name, default))
+
     return {
         "__builtins__": builtins,
-        "_getattr_": safer_getattr,
+        "_getattr_": getattr_,
         "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
+        "_getiter_": budget.getiter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
-        "_write_": _write_guard,
-        "_inplacevar_": _inplace,
+        "_write_": _write_guard(budget),
+        "_inplacevar_": inplacevar,
+        "_tick_": budget.tick,
+        "_sized_": budget.sized,
+        "_format_": budget.format_value,
+        **{name: getattr(budget, method) for name, method in _GUARDED_OPERATORS.values()},
         "date": _datetime.date,
         "timedelta": _datetime.timedelta,
-        "json_dumps": json.dumps,
+        "json_dumps": budget.json_dumps,
     }
+
+
+# BinOp -> (name in the rewritten code, RunBudget method)
+_GUARDED_OPERATORS = {ast.Pow: ("_pow_", "power"), ast.Mult: ("_mul_", "multiply"),
+                      ast.LShift: ("_lshift_", "shift_left"), ast.Add: ("_add_", "add"),
+                      ast.Mod: ("_mod_", "modulo")}
+
+
+def _call(name: str, args: list, where: ast.AST) -> ast.Call:
+    call = ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[])
+    return ast.fix_missing_locations(ast.copy_location(call, where))
+
+
+class BoundedTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's checks plus the rewrites that put every run under its RunBudget."""
+
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        guard = _GUARDED_OPERATORS.get(type(node.op))
+        return node if guard is None else _call(guard[0], [node.left, node.right], node)
+
+    def visit_FunctionDef(self, node):
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, ast.copy_location(ast.Expr(_call("_tick_", [], node)), node))
+        return node
+
+    def visit_Lambda(self, node):
+        node = super().visit_Lambda(node)
+        node.body = ast.copy_location(ast.BoolOp(ast.Or(), [_call("_tick_", [], node), node.body]), node.body)
+        return node
+
+    def visit_ExceptHandler(self, node):
+        node = super().visit_ExceptHandler(node)
+        node.body.insert(0, ast.copy_location(ast.Expr(_call("_tick_", [], node)), node))
+        return node
+
+    def visit_Starred(self, node):
+        node = super().visit_Starred(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = _call("_getiter_", [node.value], node)
+        return node
+
+    def visit_FormattedValue(self, node):
+        node = super().visit_FormattedValue(node)
+        if node.format_spec is None:
+            return node
+        value = _call("_format_", [node.value, ast.Constant(node.conversion), node.format_spec], node)
+        return ast.copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
+
+    def visit_JoinedStr(self, node):
+        return _call("_sized_", [super().visit_JoinedStr(node)], node)
 
 
 @lru_cache(maxsize=2048)
 def compile_expression(expression: str):
-    result = compile_restricted_eval(expression.strip())
+    result = compile_restricted_eval(expression.strip(), policy=BoundedTransformer)
     if result.errors or result.code is None:
         raise UnsafeScript("; ".join(result.errors) or f"cannot compile {expression!r}")
     return result.code
@@ -72,7 +148,7 @@ def compile_expression(expression: str):
 
 @lru_cache(maxsize=512)
 def compile_script(script: str):
-    result = compile_restricted_exec(script)
+    result = compile_restricted_exec(script, policy=BoundedTransformer)
     if result.errors or result.code is None:
         raise UnsafeScript("; ".join(result.errors) or "cannot compile script")
     return result.code
@@ -80,20 +156,85 @@ def compile_script(script: str):
 
 def check_expression(expression: str) -> str | None:
     """Deploy-time check: None when the expression compiles in the restricted environment."""
-    return _first_problem(lambda: (ast.parse(expression.strip(), mode="eval"), compile_expression(expression)))
+    def check() -> None:
+        refuse_constants_over_limits(ast.parse(expression.strip(), mode="eval"))
+        compile_expression(expression)
+
+    return _first_problem(check)
 
 
 def check_script(script: str) -> str | None:
-    """Deploy-time check for scripts: no imports, no `while` loops (unbounded CPU), restricted compile."""
+    """Deploy-time check for scripts: no imports, no `while` loops (unbounded CPU), no constant
+    over the run limits, restricted compile."""
     def check() -> None:
-        for node in ast.walk(ast.parse(script)):
+        tree = ast.parse(script)
+        for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 raise UnsafeScript(f"line {node.lineno}: imports are not allowed in diagram scripts")
             if isinstance(node, ast.While):
                 raise UnsafeScript(f"line {node.lineno}: while loops are not allowed in diagram scripts")
+        refuse_constants_over_limits(tree)
         compile_script(script)
 
     return _first_problem(check)
+
+
+class _NotConstant(Exception):
+    pass
+
+
+_PLAIN_OPERATORS = {ast.Sub: operator.sub, ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+                    ast.RShift: operator.rshift, ast.BitOr: operator.or_, ast.BitAnd: operator.and_,
+                    ast.BitXor: operator.xor}
+
+
+def refuse_constants_over_limits(tree: ast.AST) -> None:
+    """What deploy can see: constant expressions that would break a run limit (`10**10**10`,
+    `'x' * 10**10`, `range(10**12)`) raise UnsafeScript naming each one's line."""
+    budget, folded, problems = RunBudget(), {}, []
+
+    def fold(node):
+        if id(node) in folded:
+            value = folded[id(node)]
+            if value is _NotConstant:
+                raise _NotConstant
+            return value
+        try:
+            value = fold_new(node)
+        except Exception as exc:  # not a constant, or an ordinary error the run itself will report
+            if isinstance(exc, RunLimitExceeded):
+                problems.append(f"line {node.lineno}: {exc}")
+                budget.breach = None  # go on looking for the next one
+            folded[id(node)] = _NotConstant
+            raise _NotConstant from None
+        folded[id(node)] = value
+        return value
+
+    def fold_new(node):
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = fold(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp):
+            left, right = fold(node.left), fold(node.right)
+            if type(node.op) in _GUARDED_OPERATORS:
+                return getattr(budget, _GUARDED_OPERATORS[type(node.op)][1])(left, right)
+            return _PLAIN_OPERATORS[type(node.op)](left, right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords \
+                and node.func.id in ("range", "pow"):
+            args = [fold(arg) for arg in node.args]
+            return budget.range(*args) if node.func.id == "range" else budget.power(*args)
+        raise _NotConstant
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.BinOp, ast.Call)):
+            try:
+                fold(node)
+            except _NotConstant:
+                pass
+    if problems:
+        raise UnsafeScript("; ".join(problems))
 
 
 def _first_problem(check) -> str | None:
@@ -104,6 +245,8 @@ def _first_problem(check) -> str | None:
         return f"syntax error on line {exc.lineno}: {exc.msg}"
     except UnsafeScript as exc:
         return str(exc)
+    except RecursionError:
+        return "the expression is nested too deeply"
     return None
 
 
@@ -111,23 +254,31 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment backed by RestrictedPython."""
 
     def evaluate(self, expression, context, external_context=None):
-        scope = restricted_globals()
-        scope.update(external_context or {})
-        scope.update(context)
-        return eval(compile_expression(expression), scope)  # noqa: S307 - restricted bytecode
+        code = compile_expression(expression)
+        with run_budget() as budget, budget.running():
+            scope = restricted_globals(budget)
+            scope.update(external_context or {})
+            scope.update(context)
+            return eval(code, scope)  # noqa: S307 - restricted bytecode
 
     def execute(self, script, context, external_context=None):
-        scope = restricted_globals()
-        scope.update(external_context or {})
-        protected = set(scope)
-        scope.update(context)
-        exec(compile_script(script), scope)  # noqa: S102 - restricted bytecode
+        code = compile_script(script)
+        with run_budget() as budget, budget.running():
+            scope = restricted_globals(budget)
+            scope.update(external_context or {})
+            protected = set(scope)
+            scope.update(context)
+            exec(code, scope)  # noqa: S102 - restricted bytecode
         for key in list(context):
             if key not in scope:
                 del context[key]
         for key, value in scope.items():
             if key.startswith("_") or callable(value) or (key in protected and key not in context):
                 continue
+            problem = None if value is context.get(key) else unstorable(value)
+            if problem:
+                raise UnsafeScript(f"{key} holds a {problem}, which a case cannot store: keep text, numbers, "
+                                   f"true/false, lists and objects (e.g. str(...) or .isoformat())")
             context[key] = value
         return True
 

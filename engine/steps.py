@@ -23,11 +23,12 @@ from .clock import aware
 from .context import EngineContext
 from .definitions import Definition
 from .errors import WorkflowFailed
-from .handler_api import HandlerContext
+from .handler_api import HandlerContext, check_result
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
 from .routing import route_to_eligible, set_candidates
+from .run_budget import RunLimitExceeded
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
 CASE_FIELDS = ("number", "confidential", "department", "category", "first_responsible")
@@ -144,11 +145,14 @@ class CaseStep:
         except (WorkflowTaskException, SpiffWorkflowException) as exc:
             task = getattr(exc, "task", None)
             element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
-            original = getattr(exc, "exception", None)
-            cause = f"{type(original).__name__}: {original}" if original else str(exc).split("\n")[0]
-            raise WorkflowFailed(
-                f"case {self.case.number or self.case.id}, task {element}: {cause}",
-                {"case": self.case.number, "element_id": element}) from exc
+            details = {"case": self.case.number, "element_id": element}
+            original, cause = _root_cause(exc), str(exc).split("\n")[0].strip().rstrip(".")
+            if original is not None:  # what the script or handler raised, stated once
+                stated = f"{type(original).__name__}: {original}"
+                cause = stated if str(original) in cause else f"{cause}: {stated}"
+            if isinstance(original, RunLimitExceeded):
+                details["limit"] = original.limit
+            raise WorkflowFailed(f"case {self.case.number or self.case.id}, task {element}: {cause}", details) from exc
 
     def call_service(self, task, operator: str, params: dict) -> str:
         """Called by the script engine for every service task of this step."""
@@ -158,8 +162,7 @@ class CaseStep:
             data=copy.deepcopy(dict(task.data)), now=self.now, filed_by=self.case.filed_by,
             lookups=self.lookups, element_id=task.task_spec.bpmn_id or "")
         result = handler(context, params) or {}
-        if not isinstance(result, dict):
-            raise TypeError(f"handler {operator} returned {type(result).__name__}, not a dict")
+        check_result(operator, result)
         data = dict(result.get("data") or {})
         data.update(result.get("deadlines") or {})
         for key, value in data.items():
@@ -357,6 +360,14 @@ def resolve_group(lane: str | None, data: dict) -> str | None:
     if isinstance(value, str) and value:
         return value
     return lane
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    """The error under SpiffWorkflow's wrappers (what the script or handler actually raised)."""
+    seen = exc.__cause__ or exc.__context__
+    while isinstance(seen, SpiffWorkflowException):
+        seen = seen.__cause__ or seen.__context__
+    return seen
 
 
 def _status_from_end(end_id: str) -> str:

@@ -6,6 +6,7 @@ import os
 from flask import Flask, current_app
 
 from engine import EngineSettings, build_engine
+from engine.db import Timeouts
 from engine.errors import Unauthorized
 from handlers import build_registry
 
@@ -26,6 +27,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         CLOCK=None,
         DEPLOY_BUNDLED=True,
+        # seconds; the scheduler or a maintenance job may run with longer ones (0 = none)
+        DATABASE_STATEMENT_TIMEOUT=30,
+        DATABASE_LOCK_TIMEOUT=10,
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT=60,
     )
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
@@ -41,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         timezone=app.config["TIMEZONE"],
         clock=app.config["CLOCK"],
         fast_hashing=bool(app.config.get("FAST_PASSWORD_HASHING")),
+        db_timeouts=Timeouts(statement=float(app.config["DATABASE_STATEMENT_TIMEOUT"]),
+                             lock=float(app.config["DATABASE_LOCK_TIMEOUT"]),
+                             idle_in_transaction=float(app.config["DATABASE_IDLE_IN_TRANSACTION_TIMEOUT"])),
     )
     engine = build_engine(settings, build_registry())
     if app.config["DEPLOY_BUNDLED"]:

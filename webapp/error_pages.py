@@ -25,6 +25,7 @@ TITLES = {
     422: _l("This cannot be accepted"),
     429: _l("Too many attempts, please wait a moment"),
     500: _l("Something went wrong on our side"),
+    503: _l("The service is busy, please try again shortly"),
 }
 
 EXPLANATIONS = {
@@ -33,6 +34,7 @@ EXPLANATIONS = {
     404: _l("The page or record does not exist, or you may not see it."),
     413: _l("Each file may be at most 10 MiB and the whole upload at most 20 MiB."),
     500: _l("The error has been logged. Please try again later."),
+    503: _l("Nothing was saved. Please wait a moment and send it again."),
 }
 
 
@@ -59,10 +61,12 @@ def render_error(status: int, message: str | None = None, code: str | None = Non
 
 
 def handle_engine_error(error: EngineError):
-    """An engine refusal outside a form: its status and message, nothing else."""
+    """An engine refusal outside a form: its status and message (and when to retry), nothing else."""
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
     if wants_json():
-        return jsonify(error.to_dict()), error.status
-    return render_error(error.status, error.message, error.code)
+        return jsonify(error.to_dict()), error.status, headers
+    body, status = render_error(error.status, error.message, error.code)
+    return body, status, headers
 
 
 def handle_http_error(error: HTTPException):

@@ -24,6 +24,7 @@ HTTP_CODES = {
     422: ("rejected", "The request was refused by a rule."),
     429: ("too_many_requests", "Too many attempts; wait a moment and try again."),
     500: ("internal_error", "Something went wrong on our side; the error has been logged."),
+    503: ("unavailable", "The service is busy or the database did not answer; try again shortly."),
 }
 
 
@@ -67,8 +68,11 @@ def handle_api_error(error: ApiError):
 
 
 def handle_engine_error(error: EngineError):
-    """An engine refusal: its own status, code, message and details (a 401 with its challenge)."""
-    headers = {"WWW-Authenticate": 'Bearer realm="complaintflow"'} if error.status == 401 else None
+    """An engine refusal: its own status, code, message and details (a 401 with its challenge, and
+    when to retry, if it says)."""
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="complaintflow"'
     return reply(error.to_dict(), error.status, headers)
 
 
