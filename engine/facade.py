@@ -33,11 +33,12 @@ from .actors import Actor
 from .context import EngineContext
 from .demo import DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput
+from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 
 
-class ComplaintEngine(ClockOperations, ConfidentialityOperations):
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -96,21 +97,9 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations):
             return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------
-    def authenticate(self, username: str, password: str) -> Actor | None:
-        with self._tx() as session:
-            return users.authenticate(session, username, password)
-
     def actor_for(self, username: str) -> Actor | None:
         with self._tx() as session:
             return users.load_actor(session, username)
-
-    def issue_token(self, actor: Actor) -> str:
-        with self._tx() as session:
-            return users.issue_token(session, actor.username, self.ctx.now())
-
-    def actor_for_token(self, token: str) -> Actor | None:
-        with self._tx() as session:
-            return users.actor_for_token(session, token, self.ctx.now())
 
     def seed_demo_users(self, password: str = "demo-pass") -> None:
         """The demo users and groups of PROCESSES.md (idempotent)."""
