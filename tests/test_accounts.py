@@ -93,7 +93,7 @@ def test_failures_on_two_app_instances_lock_the_account_for_both(app, second_app
         assert sign_in(browser, "intake1", f"guess-{attempt}").status_code == 200  # the form again
     page = sign_in(first, "intake1")  # the right password, too late
     assert page.status_code == 429 and int(page.headers["Retry-After"]) > 0
-    assert "Too many failed sign-ins" in page.get_data(as_text=True)
+    assert "登录失败次数过多" in page.get_data(as_text=True)  # the form says why (zh_CN by default)
     assert first.get("/inbox").status_code == 302
     api = token_request(second, "intake1")
     assert api.status_code == 429 and api.get_json()["error"] == "too_many_requests"
@@ -305,7 +305,7 @@ def test_unstorable_text_is_400_everywhere_never_500(app, client, engine):
         if resp.mimetype == "application/json":
             assert resp.get_json()["error"] == "invalid_input" and resp.get_json()["details"], name
         else:
-            assert "cannot be stored" in resp.get_data(as_text=True), name
+            assert "无法保存的字符" in resp.get_data(as_text=True), name
     with engine.ctx.db.transaction() as session:
         assert len(session.scalars(select(Case.id)).all()) == 1  # nothing half-filed
     assert "login_failed" not in audit_kinds(engine)  # refused before any sign-in ran
@@ -314,3 +314,17 @@ def test_unstorable_text_is_400_everywhere_never_500(app, client, engine):
 def test_tabs_and_newlines_in_free_text_are_fine(client):
     report = {"type": "complaint", "data": intake_data("complaint", description="第一行\n第二行\t附注\r\n")}
     assert client.post(f"{API}/public/reports", json=report).status_code == 201
+
+
+def test_the_command_line_sets_passwords_and_disables_users(runner, client, engine):
+    headers = bearer(token_request(client, "intake1"))
+    result = runner.invoke(args=["users", "passwd", "intake1", "--stdin"], input="brand-new-pass\n")
+    assert result.exit_code == 0 and "1 session(s)" in result.output, result.output
+    assert client.get(f"{API}/me", headers=headers).status_code == 401
+    headers = bearer(token_request(client, "intake1", "brand-new-pass"))
+    short = runner.invoke(args=["users", "passwd", "clerk1", "--stdin"], input="short\n")
+    assert short.exit_code != 0 and "too short" in short.output
+    result = runner.invoke(args=["users", "disable", "intake1"])
+    assert result.exit_code == 0, result.output
+    assert client.get(f"{API}/me", headers=headers).status_code == 401
+    assert token_request(client, "intake1", "brand-new-pass").status_code == 401
