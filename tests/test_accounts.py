@@ -119,6 +119,18 @@ def test_one_address_trying_many_accounts_is_throttled(app, client, clock):
     assert token_request(client, "quality1").status_code == 200
 
 
+def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_count(app, client):
+    app.config.update(RATELIMIT_ENABLED=True, LOGIN_ADDRESS_LIMIT=(2, 600), TRUSTED_PROXIES=1)
+
+    def via_proxy(username: str, password: str, forwarded: str):
+        return client.post(f"{API}/auth/token", json={"username": username, "password": password},
+                           headers={"X-Forwarded-For": forwarded}).status_code
+
+    assert [via_proxy(u, "guess", "1.2.3.4") for u in ("intake1", "clerk1")] == [401, 401]
+    assert via_proxy("quality1", DEMO_PASSWORD, "6.6.6.6, 1.2.3.4") == 429  # a forged first hop is ignored
+    assert via_proxy("quality1", DEMO_PASSWORD, "5.6.7.8") == 200
+
+
 def test_receipt_look_ups_are_counted_across_app_instances(app, second_app, client):
     receipt = client.post(f"{API}/public/reports", json={"type": "complaint",
                                                          "data": intake_data("complaint")}).get_json()["receipt"]
@@ -328,3 +340,16 @@ def test_the_command_line_sets_passwords_and_disables_users(runner, client, engi
     assert result.exit_code == 0, result.output
     assert client.get(f"{API}/me", headers=headers).status_code == 401
     assert token_request(client, "intake1", "brand-new-pass").status_code == 401
+
+
+def test_second_factors_survive_key_rotation(app, client, login, clock, engine, runner):
+    from engine.crypto import FieldCipher, generate_key
+
+    secret = enrol(login("auditor1"), clock)
+    new_key = generate_key()
+    engine.ctx.cipher = FieldCipher([new_key, TEST_FIELD_KEY])
+    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and '"second_factors": 1' in result.output, result.output
+    engine.ctx.cipher = FieldCipher(new_key)  # the old key is gone
+    clock.advance(seconds=30)
+    assert token_request(client, "auditor1", otp=current_code(secret, clock)).status_code == 200

@@ -5,7 +5,8 @@ shares them. Receipts are the complainant's only key, so each client address get
 look-ups a minute; sign-ins (the HTML form and POST /api/v1/auth/token alike) allow a few
 failures per account and per address in a window. `RATELIMIT_ENABLED = False` switches the
 refusals off (tests); configuration overrides each rule as `(attempts, seconds)`:
-`API_RECEIPT_RATE_LIMIT`, `LOGIN_ACCOUNT_LIMIT`, `LOGIN_ADDRESS_LIMIT`.
+`API_RECEIPT_RATE_LIMIT`, `LOGIN_ACCOUNT_LIMIT`, `LOGIN_ADDRESS_LIMIT`. `TRUSTED_PROXIES` says how
+many reverse proxies in front may be believed about the client's address.
 """
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ def enabled() -> bool:
 
 
 def client_address() -> str:
-    """Who is asking, as far as the server can tell (the proxy's address unless it is trusted)."""
+    """Who is asking. Behind `TRUSTED_PROXIES` reverse proxies (each appending to X-Forwarded-For),
+    the address the outermost trusted one saw; else the connection's (a proxy's own address would
+    make every client share one throttle)."""
+    hops = int(current_app.config.get("TRUSTED_PROXIES") or 0)
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
     return request.remote_addr or "?"
 
 
