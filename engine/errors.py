@@ -35,6 +35,18 @@ class Unauthorized(EngineError):
     code = "unauthorized"
 
 
+class TooManyAttempts(EngineError):
+    """429: too many failed sign-ins (or look-ups) for an account or a client address;
+    `retry_after` says in how many seconds to try again."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class Forbidden(EngineError):
     status = 403
     code = "forbidden"

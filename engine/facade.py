@@ -34,12 +34,13 @@ from .context import EngineContext
 from .credentials import DeferredActor
 from .demo import DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput
+from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_pages import PageOperations
 
 
-class ComplaintEngine(ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -101,29 +102,18 @@ class ComplaintEngine(ClockOperations, ConfidentialityOperations, PageOperations
             return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------
-    def authenticate(self, username: str, password: str) -> Actor | None:
-        with self._tx() as session:
-            return users.authenticate(session, username, password)
-
     def actor_for(self, username: str) -> Actor | None:
         with self._tx() as session:
             return users.load_actor(session, username)
 
-    def issue_token(self, actor: Actor) -> str:
-        with self._tx() as session:
-            return users.issue_token(session, actor.username, self.ctx.now())
-
-    def actor_for_token(self, token: str) -> Actor | None:
-        with self._tx() as session:
-            return users.actor_for_token(session, token, self.ctx.now())
-
-    def signed_in(self, username: str) -> DeferredActor:
-        """The session's user, checked at the start of the request's next transaction."""
-        return credentials.defer(self, lambda session: users.load_actor(session, username))
+    def signed_in(self, key: str) -> DeferredActor:
+        """The browser session's user (by its server-held key), checked at the start of the
+        request's next transaction."""
+        return credentials.defer(self, lambda session: users.actor_for_token(session, key, self.ctx.now(), "browser"))
 
     def bearer(self, token: str) -> DeferredActor:
         """An API token's user, checked at the start of the request's next transaction."""
-        return credentials.defer(self, lambda session: users.actor_for_token(session, token, self.ctx.now()))
+        return credentials.defer(self, lambda session: users.actor_for_token(session, token, self.ctx.now(), "api"))
 
     def end_request(self) -> None:
         """Forget the request's credential (called when a web request ends)."""

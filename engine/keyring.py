@@ -10,16 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .context import EngineContext
-from .models import Attachment, Case, OutboxMail
+from .models import Attachment, Case, OutboxMail, User
 
 BATCH = 500
 
 
 def rotate_all(ctx: EngineContext, session: Session) -> dict:
     """Re-encrypt every sealed value with the first configured key; returns counts."""
-    counts = {"cases": 0, "mails": 0, "files": 0}
+    counts = {"cases": 0, "mails": 0, "files": 0, "second_factors": 0}
     for model, column, name in ((Case, "personal_sealed", "cases"), (OutboxMail, "recipient_sealed", "mails"),
-                                (Attachment, "data", "files")):
+                                (Attachment, "data", "files"), (User, "totp_sealed", "second_factors")):
         last = 0
         while True:
             rows = list(session.scalars(select(model).where(model.id > last, getattr(model, column).is_not(None))

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from datetime import date
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        TypeDecorator, UniqueConstraint)
+                        TypeDecorator, UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,6 +54,11 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(200), nullable=True)  # reminders by mail
+    # The second factor (RFC 6238): the secret sealed with the field cipher; enabled once a code
+    # confirmed it; the last time step used, so a code is accepted once.
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StaffGroup(Base):
@@ -71,12 +76,31 @@ class GroupMember(Base):
 
 
 class ApiToken(Base):
+    """A sign-in held on the server: an API bearer token (`kind` "api") or the key a browser
+    session carries ("browser"). Only its SHA-256 is stored; signing out, a password change or
+    disabling the user sets `revoked_at`."""
+
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    username: Mapped[str] = mapped_column(String(80), ForeignKey("user_account.username"))
+    username: Mapped[str] = mapped_column(String(80), ForeignKey("user_account.username"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
     created_at: Mapped[datetime] = mapped_column(Stamp)
     expires_at: Mapped[datetime] = mapped_column(Stamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class RateHit(Base):
+    """One counted attempt (a failed sign-in, a receipt look-up) of a `key` (a username, a client
+    address) in a `bucket`; throttles count the recent ones, so every worker shares the limits."""
+
+    __tablename__ = "rate_hit"
+    __table_args__ = (Index("ix_rate_hit_bucket_key_at", "bucket", "key", "at"),
+                      Index("ix_rate_hit_bucket_at", "bucket", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(Stamp)
 
 
 class Conflict(Base):

@@ -115,7 +115,7 @@ def test_posts_work_with_csrf_protection_on(app, client, h):
 
 
 def test_failed_token_requests_are_rate_limited(app, client):
-    app.config.update(RATELIMIT_ENABLED=True, API_TOKEN_RATE_LIMIT=(3, 60))
+    app.config.update(RATELIMIT_ENABLED=True, LOGIN_ADDRESS_LIMIT=(3, 60))
     for _ in range(3):
         assert_error(client.post(f"{API}/auth/token", json={"username": "intake1", "password": "x"}), 401)
     resp = client.post(f"{API}/auth/token", json={"username": "intake1", "password": "demo-pass"})

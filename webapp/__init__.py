@@ -56,12 +56,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["complaintflow"] = engine
 
     from . import (api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n, inbox,
-                   notifications, public)
+                   input_check, notifications, public)
 
     converters.init_app(app)
     i18n.init_app(app)
     error_pages.init_app(app)
-    auth.init_app(app)
+    auth.init_app(app)  # also the cookie settings (Secure when SECURE_COOKIES)
+    input_check.init_app(app)  # first of the before-request checks: unstorable text is a 400
     app.register_blueprint(public.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)

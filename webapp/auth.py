@@ -1,7 +1,15 @@
-"""Staff sign-in: Flask-Login sessions over engine Actors, CSRF on every form, security headers."""
+"""Staff sign-in: Flask-Login sessions over engine Actors, CSRF on every form, security headers.
+
+A browser session carries only the key of a sign-in the server holds (engine.users): signing
+out, a password change or disabling the user ends it, whatever the cookie still says. The
+sign-in form shares the API's throttle (per account and per address, in the database). A user
+with a second factor gives its code on a second page; a user whose role needs one and has none
+is sent to set it up before anything else.
+"""
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
@@ -12,8 +20,11 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 
 from engine.credentials import ensure as ensure_resolved
+from engine.errors import Conflict as EngineConflict
+from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
 
 from . import error_pages
+from .api import limits
 
 bp = Blueprint("auth", __name__)
 
@@ -23,14 +34,22 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-class StaffUser(UserMixin):
-    """The Flask-Login face of an engine Actor; views reach the Actor through `current_actor()`."""
+PENDING = "pending_sign_in"  # the password was right; the second factor's code is awaited
+ENROL = "enrol_second_factor"  # the role needs a second factor the user has not set up
+PENDING_LIFETIME = timedelta(minutes=5)
+WHILE_ENROLLING = {"auth.second_factor", "auth.logout", "static"}
 
-    def __init__(self, actor):
+
+class StaffUser(UserMixin):
+    """The Flask-Login face of an engine Actor; views reach the Actor through `current_actor()`.
+    Its id is the key of the server-held sign-in, so the session ends when the server says so."""
+
+    def __init__(self, actor, key: str):
         self.actor = actor
+        self.key = key
 
     def get_id(self) -> str:
-        return self.actor.username
+        return self.key
 
     @property
     def username(self) -> str:
@@ -48,6 +67,7 @@ def init_app(app) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
+    configure_cookies(app)
 
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf = CSRFProtect(app)
@@ -60,6 +80,7 @@ def init_app(app) -> None:
             return
         csrf.protect(apply_exemptions=True)
 
+    app.before_request(second_factor_first)
     app.after_request(add_security_headers)
     app.context_processor(navigation_context)
     app.register_blueprint(bp)
@@ -71,11 +92,29 @@ def engine():
     return current_app.extensions["complaintflow"]
 
 
-def load_user(username: str) -> StaffUser | None:
-    """Flask-Login's loader: a session's username as a deferred Actor, checked at the start of
-    the request's engine transaction (engine.credentials); a deactivated user then meets
-    `Unauthorized`, which signs the session out (webapp.signed_out)."""
-    return StaffUser(engine().signed_in(username))
+def configure_cookies(app) -> None:
+    """HttpOnly and SameSite=Lax always; Secure when `SECURE_COOKIES` is on (serving behind TLS;
+    `COMPLAINTFLOW_SECURE_COOKIES=true`), off by default for the embedded plain-http setup."""
+    secure = bool(app.config.get("SECURE_COOKIES"))
+    app.config.update(SESSION_COOKIE_SECURE=secure, REMEMBER_COOKIE_SECURE=secure,
+                      SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_SAMESITE="Lax")
+
+
+def load_user(key: str) -> StaffUser | None:
+    """Flask-Login's loader: a session's server-held key as a deferred Actor, checked at the start
+    of the request's engine transaction (engine.credentials). Once signed out, expired, revoked by
+    a password change, or the user disabled, that check meets `Unauthorized`, which signs the
+    session out (webapp.signed_out)."""
+    return StaffUser(engine().signed_in(key), key)
+
+
+def second_factor_first():
+    """A user whose role needs a second factor sets it up before anything else."""
+    if session.get(ENROL) and request.endpoint not in WHILE_ENROLLING and "api" not in request.blueprints \
+            and current_user.is_authenticated:
+        return redirect(url_for("auth.second_factor"))
+    return None
 
 
 def current_actor():
@@ -151,28 +190,86 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def start_session(signed_in: dict, next_url: str | None):
+    """A fresh session (no fixation) holding the new sign-in's key; the language choice stays."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(StaffUser(signed_in["actor"], signed_in["token"]))
+    if signed_in["enrol_second_factor"]:
+        session[ENROL] = True
+        return redirect(url_for("auth.second_factor"))
+    return redirect(safe_next(next_url, url_for("inbox.index")))
+
+
+def throttled_page(template: str, refusal: TooManyAttempts, **context):
+    """The form again with the wait, as a 429 with Retry-After."""
+    minutes = max(1, -(-refusal.retry_after // 60))
+    error = _("Too many failed sign-ins for this account or from this address. Try again in %(minutes)s "
+              "minutes.", minutes=minutes)
+    return render_template(template, error=error, **context), 429, {"Retry-After": str(refusal.retry_after)}
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login():
-    """Show the sign-in form; on good credentials start a fresh session and go to the inbox."""
-    error = None
-    if request.method == "POST":
-        username = request.form.get("username", "").strip()
-        actor = engine().authenticate(username, request.form.get("password", ""))
-        if actor is not None:
-            lang = session.get("lang")
-            session.clear()  # no session fixation: a fresh session for the signed-in user
-            if lang:
-                session["lang"] = lang
-            login_user(StaffUser(actor))
-            return redirect(safe_next(request.args.get("next") or request.form.get("next"),
-                                      url_for("inbox.index")))
-        error = _("Wrong username or password.")
-    return render_template("auth/login.html", error=error, next=request.args.get("next", ""))
+    """Show the sign-in form; on good credentials start a fresh session and go to the inbox (or
+    first ask for the second factor's code)."""
+    next_url = request.args.get("next") or request.form.get("next") or ""
+    if request.method == "GET":
+        return render_template("auth/login.html", next=next_url)
+    username = request.form.get("username", "").strip()
+    try:
+        signed_in = engine().sign_in(username, request.form.get("password", ""), limits.client_address(),
+                                     limits.sign_in_rules())
+    except TooManyAttempts as refusal:
+        return throttled_page("auth/login.html", refusal, next=next_url)
+    except Unauthorized as refusal:
+        if refusal.code == "code_required":
+            session[PENDING] = {"username": username, "at": engine().now().isoformat(), "next": next_url}
+            return redirect(url_for("auth.login_code"))
+        return render_template("auth/login.html", error=_("Wrong username or password."), next=next_url)
+    return start_session(signed_in, next_url)
+
+
+def pending_sign_in() -> dict | None:
+    """The sign-in waiting for its code, if it is recent enough."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    try:
+        started = datetime.fromisoformat(pending["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return pending if engine().now() - started <= PENDING_LIFETIME else None
+
+
+@bp.route("/login/code", methods=("GET", "POST"))
+def login_code():
+    """The second step for a user with a second factor: the authenticator app's current code."""
+    pending = pending_sign_in()
+    if pending is None:
+        session.pop(PENDING, None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/code.html")
+    try:
+        signed_in = engine().confirm_code(pending["username"], request.form.get("code", ""),
+                                          limits.client_address(), limits.sign_in_rules())
+    except TooManyAttempts as refusal:
+        session.pop(PENDING, None)
+        return throttled_page("auth/login.html", refusal)
+    except Unauthorized:
+        return render_template("auth/code.html", error=_("Wrong code. Enter the code your app shows now.")), 200
+    return start_session(signed_in, pending.get("next"))
 
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """Sign out and forget the session (the language choice stays)."""
+    """Sign out: the server ends this session, then the cookie forgets it (the language stays)."""
+    if current_user.is_authenticated:
+        engine().sign_out(current_user.get_id())
     lang = session.get("lang")
     logout_user()
     session.clear()
@@ -180,3 +277,52 @@ def logout():
         session["lang"] = lang
     flash(_("You have signed out."), "info")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/account", methods=("GET",))
+@login_required
+def account():
+    """The user's own account: change the password, set up the second factor."""
+    return render_template("auth/account.html", password_error=None)
+
+
+@bp.route("/account/password", methods=("POST",))
+@login_required
+def change_password():
+    """A new password ends every session and token of the user, this one too: sign in again."""
+    new = request.form.get("new_password", "")
+    if new != request.form.get("repeat_password", ""):
+        return render_template("auth/account.html", password_error=_("The two new passwords differ.")), 400
+    try:
+        engine().change_password(current_actor(), current_actor().username, new,
+                                 request.form.get("current_password", ""))
+    except InvalidInput as refusal:
+        message = (_("The current password is wrong.") if "current_password" in (refusal.details or {})
+                   else _("The new password must have at least 8 characters."))
+        return render_template("auth/account.html", password_error=message), 400
+    logout_user()
+    session.clear()
+    flash(_("Your password was changed. Please sign in with the new one."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/second-factor", methods=("GET", "POST"))
+@login_required
+def second_factor():
+    """Set up the second factor: a new secret is shown once (otpauth link and base32 text), and
+    turned on when the app's code for it is entered."""
+    if request.method == "POST":
+        try:
+            engine().confirm_second_factor(current_actor(), request.form.get("code", ""))
+        except InvalidInput:
+            return render_template("auth/second_factor.html", setup=None,
+                                   error=_("The code does not match. Check the app's clock and enter the "
+                                           "code it shows now.")), 400
+        session.pop(ENROL, None)
+        flash(_("The second factor is on: from now on, signing in asks for its code."), "info")
+        return redirect(url_for("inbox.index"))
+    try:
+        setup = engine().start_second_factor(current_actor())
+    except EngineConflict:
+        return render_template("auth/second_factor.html", setup=None, enabled=True)
+    return render_template("auth/second_factor.html", setup=setup), 200, {"Cache-Control": "no-store"}

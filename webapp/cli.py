@@ -189,8 +189,10 @@ def outbox_send() -> None:
 
 
 from .cli_confidential import register as _register_confidential  # noqa: E402
+from .cli_users import register as _register_users  # noqa: E402
 
 _register_confidential(cli)
+_register_users(cli)
 
 
 def init_app(app: Flask) -> None:

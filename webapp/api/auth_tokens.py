@@ -1,13 +1,17 @@
-"""Bearer tokens: exchange a username and password for a token; resolve it on every staff call.
+"""Bearer tokens: exchange a username and password (and the second factor's code) for a token;
+resolve it on every staff call; revoke it.
 
 The API does not read the browser session: a token in the Authorization header is the only
-way in, which is also why the blueprint needs no CSRF token.
+way in, which is also why the blueprint needs no CSRF token. Token requests share the sign-in
+throttle of the HTML form (per account and per client address, counted in the database).
 """
 from __future__ import annotations
 
 import functools
 
-from flask import request
+from flask import Response, request
+
+from engine.errors import TooManyAttempts, Unauthorized
 
 from engine.credentials import ensure as ensure_resolved
 
@@ -50,18 +54,33 @@ def staff_required(*roles: str):
 
 @bp.post("/auth/token")
 def issue_token():
-    """Username and password in, a bearer token out (401 on bad credentials)."""
+    """Username and password (and `otp` for a user with a second factor) in, a bearer token out.
+    401 on bad credentials, 429 with Retry-After while the account or this address is throttled."""
     fields = Fields(json_body())
     username = fields.string("username", max_length=200)
     password = fields.string("password", max_length=1000)
+    code = fields.string("otp", required=False, max_length=20)
     fields.check()
-    limits.check("token")
-    actor = engine().authenticate(username.strip(), password)
-    if actor is None:
-        limits.count("token")
-        raise unauthorized("wrong username or password")
-    return reply({"token": engine().issue_token(actor), "token_type": "Bearer",
-                  "username": actor.username}, 200, NO_STORE)
+    try:
+        signed_in = engine().sign_in(username.strip(), password, limits.client_address(), limits.sign_in_rules(),
+                                     kind="api", code=code)
+    except TooManyAttempts as refusal:
+        raise limits.too_many(refusal.retry_after, refusal.message) from None
+    except Unauthorized as refusal:
+        error = unauthorized(refusal.message)
+        error.code = refusal.code
+        raise error from None
+    return reply({"token": signed_in["token"], "token_type": "Bearer",
+                  "username": signed_in["actor"].username}, 200, NO_STORE)
+
+
+@bp.delete("/auth/token")
+def revoke_token():
+    """Revoke the caller's own token (signing out an integration); 204, or 401 if it was not valid."""
+    token = bearer_token()
+    if token is None or not engine().sign_out(token, kind="api"):
+        raise unauthorized("the token is unknown, revoked or expired")
+    return Response(status=204)
 
 
 @bp.get("/me")

@@ -1,64 +1,31 @@
-"""A small sliding-window limiter for receipt look-ups and failed token requests.
+"""Limits on guessing: receipt look-ups per client address, and the sign-in throttle's rules.
 
-Receipts are the complainant's only key, so guessing them must be slow: each client address
-gets a few look-ups a minute. The counts live in this process (one `Limiter` on
-`app.extensions`); behind several workers each has its own window, which still bounds guessing
-to workers x limit. `RATELIMIT_ENABLED = False` switches it off (tests).
+The counts live in the database (engine.throttle), so every worker and every app instance
+shares them. Receipts are the complainant's only key, so each client address gets a few
+look-ups a minute; sign-ins (the HTML form and POST /api/v1/auth/token alike) allow a few
+failures per account and per address in a window. `RATELIMIT_ENABLED = False` switches the
+refusals off (tests); configuration overrides each rule as `(attempts, seconds)`:
+`API_RECEIPT_RATE_LIMIT`, `LOGIN_ACCOUNT_LIMIT`, `LOGIN_ADDRESS_LIMIT`. `TRUSTED_PROXIES` says how
+many reverse proxies in front may be believed about the client's address.
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-
 from flask import current_app, request
 
+from engine.throttle import Rule
+from engine.users import SignInRules
+
+from . import engine
 from .errors import ApiError
 
-DEFAULTS = {"receipt": (10, 60.0), "token": (10, 60.0)}  # attempts per window (seconds)
-MAX_KEYS = 10000
+DEFAULTS = {"API_RECEIPT_RATE_LIMIT": (10, 60), "LOGIN_ACCOUNT_LIMIT": (5, 15 * 60),
+            "LOGIN_ADDRESS_LIMIT": (20, 15 * 60)}
 
 
-class Limiter:
-    """Per (bucket, client) timestamps of recent hits; old ones fall out of the window."""
-
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self.hits: dict[tuple[str, str], deque] = {}
-        self.lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], window: float, now: float) -> deque:
-        hits = self.hits.setdefault(key, deque())
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        return hits
-
-    def blocked(self, bucket: str, client: str, limit: int, window: float) -> float:
-        """Seconds to wait before the next attempt (0 when it may go ahead)."""
-        with self.lock:
-            now = self.clock()
-            hits = self._recent((bucket, client), window, now)
-            return 0.0 if len(hits) < limit else max(1.0, hits[0] + window - now)
-
-    def hit(self, bucket: str, client: str, window: float) -> None:
-        """Count one attempt now (forgetting idle clients when the table grows large)."""
-        with self.lock:
-            now = self.clock()
-            if len(self.hits) > MAX_KEYS:
-                self.hits = {k: v for k, v in self.hits.items() if v and v[-1] > now - window}
-            self._recent((bucket, client), window, now).append(now)
-
-
-def _limiter() -> Limiter:
-    """The app's one limiter, made on first use."""
-    return current_app.extensions.setdefault("complaintflow_api_limiter", Limiter())
-
-
-def _rule(bucket: str) -> tuple[int, float]:
-    """(attempts, window seconds) for a bucket; `API_<BUCKET>_RATE_LIMIT` overrides."""
-    limit, window = DEFAULTS[bucket]
-    configured = current_app.config.get(f"API_{bucket.upper()}_RATE_LIMIT")  # e.g. (5, 60)
-    return tuple(configured) if configured else (limit, window)
+def _rule(name: str) -> Rule:
+    """(attempts, seconds) from configuration, else the default."""
+    limit, seconds = current_app.config.get(name) or DEFAULTS[name]
+    return Rule(int(limit), int(seconds))
 
 
 def enabled() -> bool:
@@ -66,24 +33,40 @@ def enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True))
 
 
-def check(bucket: str) -> None:
-    """429 with Retry-After when this client used up its attempts in the window."""
-    if not enabled():
-        return
-    limit, window = _rule(bucket)
-    wait = _limiter().blocked(bucket, request.remote_addr or "?", limit, window)
-    if wait:
-        raise ApiError(429, "too many attempts; wait a moment and try again", {"retry_after": int(wait + 0.999)},
-                       headers={"Retry-After": str(int(wait + 0.999))})
+def client_address() -> str:
+    """Who is asking. Behind `TRUSTED_PROXIES` reverse proxies (each appending to X-Forwarded-For),
+    the address the outermost trusted one saw; else the connection's (a proxy's own address would
+    make every client share one throttle)."""
+    hops = int(current_app.config.get("TRUSTED_PROXIES") or 0)
+    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.remote_addr or "?"
 
 
-def count(bucket: str) -> None:
-    """Record one attempt of this client."""
-    if enabled():
-        _limiter().hit(bucket, request.remote_addr or "?", _rule(bucket)[1])
+def second_factor_roles() -> frozenset[str]:
+    """`TOTP_REQUIRED_ROLES` (e.g. "admin,auditor"): roles that must use a second factor."""
+    configured = current_app.config.get("TOTP_REQUIRED_ROLES") or ()
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    return frozenset(r.strip() for r in configured if r.strip())
+
+
+def sign_in_rules() -> SignInRules:
+    """The throttle and second-factor rules every sign-in path hands the engine."""
+    return SignInRules(account=_rule("LOGIN_ACCOUNT_LIMIT"), address=_rule("LOGIN_ADDRESS_LIMIT"),
+                       enforced=enabled(), second_factor_roles=second_factor_roles())
+
+
+def too_many(seconds: int, message: str = "too many attempts; wait a moment and try again") -> ApiError:
+    """429 with Retry-After."""
+    return ApiError(429, message, {"retry_after": seconds}, headers={"Retry-After": str(seconds)})
 
 
 def attempt(bucket: str) -> None:
-    """Check then count: for look-ups where every attempt counts."""
-    check(bucket)
-    count(bucket)
+    """Count one look-up of this client; 429 with Retry-After when it used up its attempts."""
+    if not enabled():
+        return
+    seconds = engine().count_attempt(bucket, client_address(), _rule(f"API_{bucket.upper()}_RATE_LIMIT"))
+    if seconds:
+        raise too_many(seconds)

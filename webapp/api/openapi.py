@@ -76,10 +76,16 @@ JSON_OR_MULTIPART = {**_json(ref("CaseInput")),
 def paths() -> dict:
     """Every endpoint of the blueprint, by path and method."""
     return {
-        "/auth/token": {"post": op(
-            "Exchange a username and password for a bearer token", "auth",
-            {"200": ok("A token valid for 12 hours", ref("Token"))}, errors=("415", "429"), auth=False,
-            body=_json(ref("TokenRequest")), description="401 on bad credentials.")},
+        "/auth/token": {
+            "post": op("Exchange a username and password for a bearer token", "auth",
+                       {"200": ok("A token valid for 12 hours", ref("Token"))}, errors=("403", "415", "429"),
+                       auth=False, body=_json(ref("TokenRequest")),
+                       description="401 on bad credentials (error `code_required` when the user has a second "
+                                   "factor and `otp` is missing); 403 `second_factor_required` when the user's "
+                                   "role needs a second factor not yet set up; 429 with Retry-After after too "
+                                   "many failures for the account or from this address."),
+            "delete": op("Revoke the caller's token", "auth", {"204": ok("Revoked; the token no longer works")}),
+        },
         "/me": {"get": op("Who the token belongs to", "auth", {"200": ok("The caller", ref("Actor"))})},
         "/process-types": {
             "get": op("The latest version of each complaint type", "process types",

@@ -12,11 +12,11 @@ import math
 
 from flask import request
 
+from ..input_check import find_bad_text
 from .errors import ApiError, bad_input
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off", "")
-MAX_DEPTH = 32
 
 
 def _reject_constant(name: str):
@@ -42,35 +42,11 @@ def parse_json_text(raw: bytes | str, field: str = "body"):
     except ValueError as exc:
         raise bad_input({field: f"not valid JSON: {exc}"}, "the request body is not valid JSON") from None
     found: dict[str, str] = {}
-    _bad_text(value, "" if field == "body" else field, found)
+    find_bad_text(value, "" if field == "body" else field, found)
     if found:
         raise bad_input({k.encode("utf-8", "replace").decode(): v for k, v in found.items()},
                         "some text cannot be stored")
     return value
-
-
-def _bad_text(value, path: str, found: dict, depth: int = 0) -> None:
-    """Strings the database cannot store (lone surrogates, NUL characters) and absurd nesting."""
-    if len(found) >= 10:
-        return
-    if depth > MAX_DEPTH:
-        found[path] = f"nested more than {MAX_DEPTH} levels deep"
-    elif isinstance(value, str):
-        if "\x00" in value:
-            found[path] = "must not contain NUL characters"
-        else:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                found[path] = "must be valid Unicode text"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            _bad_text(key, where, found, depth + 1)
-            _bad_text(item, where, found, depth + 1)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _bad_text(item, f"{path}.{i}" if path else str(i), found, depth + 1)
 
 
 def json_object(value, field: str = "body") -> dict:
