@@ -18,7 +18,6 @@ import argparse
 import os
 import platform
 import shutil
-import statistics
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -28,10 +27,9 @@ import sqlalchemy as sa
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.reference import REVIEW, reference_cycle  # noqa: E402
-from bench.seed import PASSWORD, bench_url, file_one, open_engine, open_task, seed  # noqa: E402
-from bench.server import Server, items_of, login  # noqa: E402
+from bench.seed import FIELD_KEY, PASSWORD, bench_url, file_one, open_engine, open_task, seed  # noqa: E402
+from bench.server import Server, login, median_p95  # noqa: E402
 from engine.clock import FakeClock  # noqa: E402
-from engine.crypto import generate_key  # noqa: E402
 
 DEEP_ROWS = 5000
 PAGE = 50
@@ -58,9 +56,7 @@ def timed(call, samples: int) -> list[float]:
 
 def summary(times: list[float]) -> tuple[float, float, int]:
     """(median ms, p95 ms, samples)."""
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
-    return statistics.median(ordered) * 1000, p95 * 1000, len(ordered)
+    return (*median_p95(times), len(times))
 
 
 def ok(answer, what: str):
@@ -228,7 +224,7 @@ def main() -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     url, folder = bench_url()
-    field_key = generate_key()
+    field_key = FIELD_KEY
     clock = FakeClock(datetime.now(timezone.utc) - timedelta(days=1))
     engine = open_engine(url, field_key, clock)
     database = engine.ctx.db.engine.dialect.name

@@ -32,13 +32,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from engine import EngineSettings, build_engine  # noqa: E402
 from engine import audit as audit_chain  # noqa: E402
 from engine.clock import FakeClock  # noqa: E402
-from engine.crypto import generate_key  # noqa: E402
 from engine.demo import DEMO_USERS  # noqa: E402
 from engine.errors import EngineError  # noqa: E402
 from handlers import build_registry  # noqa: E402
 from tests.factories import decoded, default_attachments, intake_data  # noqa: E402
 
 PASSWORD = "bench-pass"
+# One key for every bench database (throwaway data), so a rerun on the same DATABASE_URL can still
+# open the cases an earlier run sealed; COMPLAINTFLOW_FIELD_ENCRYPTION_KEY overrides it.
+FIELD_KEY = os.environ.get("COMPLAINTFLOW_FIELD_ENCRYPTION_KEY") or "32KynQIJTNfIY7m6yqKZJk1qul_c8E-TWqbmif--mso="
 ZONE = ZoneInfo("Asia/Shanghai")
 FINDINGS = {"request_extension": False, "root_cause": "电表计量芯片故障", "responsibility": "company",
             "remedy": "repair", "remedy_detail": "更换电表并退还多收电费"}
@@ -316,7 +318,7 @@ def main() -> None:
     args = parser.parse_args()
     url, _folder = bench_url()
     clock = FakeClock(datetime.now(timezone.utc) - timedelta(days=1))
-    engine = open_engine(url, generate_key(), clock)
+    engine = open_engine(url, FIELD_KEY, clock)
     seed(engine, clock, args.cases)
     print(f"seeded {url}: audit verify {json.dumps(engine.verify_audit())}")
     engine.close()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -25,8 +27,9 @@ def free_port() -> int:
 class Server:
     """`complaintflow serve --no-scheduler` against `url`, with the bench's secrets."""
 
-    def __init__(self, url: str, field_key: str, workers: int = 2, threads: int = 4, port: int | None = None):
-        self.url, self.field_key, self.workers, self.threads = url, field_key, workers, threads
+    def __init__(self, url: str, field_key: str, workers: int = 2, threads: int = 4, port: int | None = None,
+                 log: str | None = None):
+        self.url, self.field_key, self.workers, self.threads, self.log = url, field_key, workers, threads, log
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
@@ -37,7 +40,8 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers), "--threads", str(self.threads), "--no-scheduler"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab") if self.log else subprocess.DEVNULL)  # noqa: SIM115 (the child holds it)
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -133,6 +137,13 @@ def login(port: int, username: str, password: str) -> Client:
     if status != 200:
         raise RuntimeError(f"token for {username}: {status} {body}")
     return Client(port, body["token"])
+
+
+def median_p95(times: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile (nearest rank) of the seconds, in milliseconds."""
+    ordered = sorted(times)
+    rank = min(len(ordered), max(1, math.ceil(0.95 * len(ordered))))
+    return statistics.median(ordered) * 1000, ordered[rank - 1] * 1000
 
 
 def items_of(answer) -> list:
