@@ -44,6 +44,7 @@ def test_pages_and_api_answer_503_while_the_database_is_down_and_recover_after(e
 
     with database_down(engine):
         page = staff.get("/inbox", headers={"Accept-Language": "en"})
+        chinese = staff.get("/inbox")
         listed = staff.get("/api/v1/tasks", headers=headers)
         tracked = staff.post("/track", data={"receipt": case["receipt"]},
                              headers={"Accept-Language": "en"})
@@ -52,6 +53,7 @@ def test_pages_and_api_answer_503_while_the_database_is_down_and_recover_after(e
     html = page.get_data(as_text=True)
     assert "The database cannot be reached" in html and "Traceback" not in html
     assert page.headers["Retry-After"]
+    assert chinese.status_code == 503 and "暂时无法连接数据库" in chinese.get_data(as_text=True)
     assert listed.status_code == 503
     assert listed.get_json()["error"] == "database_unavailable"
     assert "database cannot be reached" in listed.get_json()["message"]

@@ -105,7 +105,8 @@ def handle_database_unavailable(error):
                                str(error).split("\n")[0])
     headers = {"Retry-After": RETRY_AFTER, "Cache-Control": "no-store"}
     if wants_json():
-        body = {"error": "database_unavailable", "message": str(UNAVAILABLE_MESSAGE), "details": None}
+        body = {"error": "database_unavailable", "details": None,
+                "message": "The database cannot be reached at the moment; nothing was saved. Try again in a minute."}
         return jsonify(body), 503, headers
     if "_login_user" not in g:  # Flask-Login would query the database to render the page
         g._login_user = current_app.login_manager.anonymous_user()
