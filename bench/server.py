@@ -28,8 +28,9 @@ class Server:
     """`complaintflow serve --no-scheduler` against `url`, with the bench's secrets."""
 
     def __init__(self, url: str, field_key: str, workers: int = 2, threads: int = 4, port: int | None = None,
-                 log: str | None = None):
+                 log: str | None = None, timeout: int = 60):
         self.url, self.field_key, self.workers, self.threads, self.log = url, field_key, workers, threads, log
+        self.timeout = timeout  # gunicorn kills a worker silent for longer
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
@@ -39,7 +40,8 @@ class Server:
                "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "webapp", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads), "--no-scheduler"],
+             "--workers", str(self.workers), "--threads", str(self.threads), "--timeout", str(self.timeout),
+             "--no-scheduler"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
             stderr=open(self.log, "ab") if self.log else subprocess.DEVNULL)  # noqa: SIM115 (the child holds it)
         deadline = time.monotonic() + within
@@ -132,11 +134,11 @@ class Client:
             self.conn = None
 
 
-def login(port: int, username: str, password: str) -> Client:
+def login(port: int, username: str, password: str, timeout: float = 60) -> Client:
     status, body = Client(port).request("POST", "/api/v1/auth/token", {"username": username, "password": password})
     if status != 200:
         raise RuntimeError(f"token for {username}: {status} {body}")
-    return Client(port, body["token"])
+    return Client(port, body["token"], timeout)
 
 
 def median_p95(times: list[float]) -> tuple[float, float]:
