@@ -62,14 +62,17 @@ class Tally:
         self.completed: list[int] = []  # task ids whose completion answered 200
         self.unknown: list[int] = []  # completions in flight when the server died
         self.server_errors: list[str] = []
+        self.refusals: Counter = Counter()  # 4xx answers by action and message (races between clients)
         self.refused = 0
         self.latencies: dict[str, list[float]] = defaultdict(list)
 
     def saw(self, action: str, status: int, seconds: float, detail: str = "") -> None:
         with self.lock:
             self.statuses[status] += 1
-            self.actions[action] += 1
+            self.actions[(action, status)] += 1
             self.latencies[action].append(seconds)
+            if 400 <= status < 500:
+                self.refusals[(action, status, detail.split("'message': ")[-1][:80])] += 1
             if status >= 500:
                 self.server_errors.append(f"{action} {status} {detail[:200]}")
 
@@ -220,7 +223,10 @@ def main() -> None:
     print(f"  requests by status: {statuses}; refused while down: {tally.refused}")
     for action, times in sorted(tally.latencies.items()):
         median, p95 = median_p95(times)
-        print(f"  {action:<9} {len(times):6d}  median {median:7.1f} ms  p95 {p95:7.1f} ms")
+        answers = ", ".join(f"{status}: {n}" for (name, status), n in sorted(tally.actions.items()) if name == action)
+        print(f"  {action:<9} {len(times):6d}  median {median:7.1f} ms  p95 {p95:7.1f} ms  ({answers})")
+    for (action, status, message), n in tally.refusals.most_common(4):
+        print(f"  refused: {n} x {action} {status} {message}")
     print(f"  completions answered 200: {len(tally.completed)}; outcome unknown (in flight at the kill): "
           f"{len(tally.unknown)}")
     problems = check(engine, tally)
