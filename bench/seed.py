@@ -83,9 +83,6 @@ for _username, _name, _roles, _groups in DEMO_USERS:
     for _group in _groups:
         GROUP_MEMBERS[_group].append(_username)
 
-# Tables whose rows belong to a case and are cloned with it (those present in this schema).
-CASE_TABLES = ("complaint_case", "case_message", "attachment", "human_task", "timer", "case_viewer",
-               "case_exclusion", "notification", "outbox_mail", "case_pause", "extension_request")
 BATCH = 2000
 
 
@@ -171,27 +168,59 @@ def plan(total: int, existing: int) -> dict[str, int]:
 
 
 class Cloner:
-    """Bulk copies of template cases: rows read once, written in batches with fresh ids."""
+    """Bulk copies of template cases: rows read once, written in batches with fresh ids.
+
+    A case's rows are found from the schema itself: the case row, every table with a `case_id`
+    column, and every table with a foreign key to one of those (e.g. attachments of a message);
+    foreign keys between them are remapped to the copies."""
 
     def __init__(self, sa_engine):
         self.sa = sa_engine
         self.meta = sa.MetaData()
         self.meta.reflect(sa_engine)
-        self.tables = [self.meta.tables[name] for name in CASE_TABLES if name in self.meta.tables]
         self.events = self.meta.tables["audit_event"]
         self.counters = self.meta.tables["counter"]
+        self.tables: list[sa.Table] = []
+        self.refs: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, owned table it points to)]
+        owned: set[str] = set()
+        for table in self.meta.sorted_tables:  # parents first
+            if table.name == self.events.name:
+                continue
+            refs = [(fk.parent.name, fk.column.table.name) for fk in table.foreign_keys
+                    if fk.column.table.name in owned and fk.parent.name != "case_id"]
+            if table.name == "complaint_case" or "case_id" in table.c or refs:
+                self.tables.append(table)
+                self.refs[table.name] = refs
+                owned.add(table.name)
+
+    @staticmethod
+    def has_id(table: sa.Table) -> bool:
+        return "id" in table.c and table.c.id.primary_key
 
     def template_rows(self, conn, case_ids: list[int]) -> dict[int, dict[str, list[dict]]]:
         rows: dict[int, dict[str, list[dict]]] = {cid: defaultdict(list) for cid in case_ids}
+        case_of: dict[tuple[str, int], int] = {}  # (table, id) -> template case
         for table in self.tables + [self.events]:
-            key = table.c.id if table.name == "complaint_case" else table.c.case_id
-            order = table.c.seq if table.name == "audit_event" else table.c.id
-            for row in conn.execute(sa.select(table).where(key.in_(case_ids)).order_by(order)).mappings():
-                rows[row["id"] if table.name == "complaint_case" else row["case_id"]][table.name].append(dict(row))
+            order = [table.c.seq] if table is self.events else list(table.primary_key.columns)
+            if table.name == "complaint_case":
+                query, owner = sa.select(table).where(table.c.id.in_(case_ids)), (lambda row: row["id"])
+            elif "case_id" in table.c:
+                query, owner = sa.select(table).where(table.c.case_id.in_(case_ids)), (lambda row: row["case_id"])
+            else:
+                column, parent = self.refs[table.name][0]
+                parents = [i for (name, i) in case_of if name == parent]
+                query = sa.select(table).where(table.c[column].in_(parents))
+                owner = (lambda row, c=column, p=parent: case_of[(p, row[c])])
+            for row in conn.execute(query.order_by(*order)).mappings():
+                case_id = owner(row)
+                rows[case_id][table.name].append(dict(row))
+                if table is not self.events and self.has_id(table):
+                    case_of[(table.name, row["id"])] = case_id
         return rows
 
     def next_ids(self, conn) -> dict[str, int]:
-        return {t.name: (conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0) + 1 for t in self.tables}
+        return {t.name: (conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0) + 1
+                for t in self.tables if self.has_id(t)}
 
     def clone(self, counts: dict[str, int], templates: dict[str, list[int]], progress=print) -> int:
         with self.sa.begin() as conn:
@@ -222,7 +251,7 @@ class Cloner:
                 if name != audit_chain.HEAD:
                     conn.execute(sa.update(self.counters).where(self.counters.c.name == name).values(value=value))
             if self.sa.dialect.name == "postgresql":
-                for table in self.tables:
+                for table in filter(self.has_id, self.tables):
                     conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                          f"(SELECT max(id) FROM {table.name}))"))
         return made
@@ -246,24 +275,23 @@ class Cloner:
             return value
 
         new_case_id = ids["complaint_case"]
-        ids["complaint_case"] += 1
         id_maps: dict[str, dict[int, int]] = defaultdict(dict)
         for table in self.tables:
             for row in source.get(table.name, []):
                 copy = {k: renumbered(v) for k, v in row.items()}
-                new_id = ids[table.name]
-                ids[table.name] += 1
-                id_maps[table.name][row["id"]] = new_id
-                copy["id"] = new_id
+                if self.has_id(table):
+                    copy["id"] = ids[table.name]
+                    ids[table.name] += 1
+                    id_maps[table.name][row["id"]] = copy["id"]
+                if "case_id" in copy:
+                    copy["case_id"] = new_case_id
+                for column, parent in self.refs[table.name]:
+                    if row[column] is not None:
+                        copy[column] = id_maps[parent][row[column]]
                 if table.name == "complaint_case":
-                    copy["id"] = new_case_id
                     copy["number"] = new_number
                     if copy.get("receipt_lookup"):
                         copy["receipt_lookup"] = secrets.token_hex(16)
-                else:
-                    copy["case_id"] = new_case_id
-                if table.name == "attachment" and copy.get("message_id"):
-                    copy["message_id"] = id_maps["case_message"][row["message_id"]]
                 pending[table.name].append(copy)
         for event in source.get("audit_event", []):
             seq += 1

@@ -97,7 +97,10 @@ def stop_process(process: subprocess.Popen | None) -> None:
 
 def run_gunicorn(app, bind: str, workers: int, threads: int, timeout: int, access_log: bool) -> None:
     """Serve `app` (already built) from forked gunicorn workers until SIGTERM or SIGINT."""
-    from gunicorn.app.base import BaseApplication
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:
+        raise click.ClickException("gunicorn is not installed: `pip install gunicorn` (or use --dev)") from None
 
     database = app.extensions["complaintflow"].ctx.db
     database.engine.dispose()  # no connection crosses the fork
