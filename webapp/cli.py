@@ -1,4 +1,4 @@
-"""The `complaintflow` command line: serve, scheduler, timers fire, audit verify, deploy, demo.
+"""The `complaintflow` command line: serve, backup, restore (cli_ops), scheduler, timers fire, audit verify, deploy, demo.
 
 The same commands hang under `flask` (`app.cli`) so tests drive them with `app.test_cli_runner()`.
 """
@@ -48,27 +48,6 @@ def _app() -> Flask:
 @click.group(help="complaintflow: a BPM deployment for complaint centres.")
 def cli() -> None:
     """Entry point."""
-
-
-@cli.command("serve")
-@click.option("--demo", is_flag=True, help="Create the demo users and a few demo cases (idempotent).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-scheduler", is_flag=True, help="Do not fire timers from this process.")
-def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
-    """Start the web app (embedded SQLite unless DATABASE_URL is set)."""
-    app = _app()
-    engine = app.extensions["complaintflow"]
-    if demo:
-        engine.seed_demo_users("demo-pass")
-        created = load_demo_cases(engine)
-        click.echo(f"demo users ready (password demo-pass); {created} demo case(s) created")
-    if not no_scheduler:
-        from engine.scheduler import start_background_scheduler
-
-        start_background_scheduler(engine, sender=smtp_sender(app.config))
-    click.echo(f"complaintflow on http://{host}:{port}/  (staff: /login, public: /)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
 @cli.command("scheduler")
@@ -189,10 +168,12 @@ def outbox_send() -> None:
 
 
 from .cli_confidential import register as _register_confidential  # noqa: E402
+from .cli_ops import register as _register_ops  # noqa: E402
 from .cli_users import register as _register_users  # noqa: E402
 
 _register_confidential(cli)
 _register_users(cli)
+_register_ops(cli)
 
 
 def init_app(app: Flask) -> None:

@@ -5,9 +5,11 @@ status and a sentence, never a stack trace.
 """
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine.errors import EngineError
@@ -25,7 +27,7 @@ TITLES = {
     422: _l("This cannot be accepted"),
     429: _l("Too many attempts, please wait a moment"),
     500: _l("Something went wrong on our side"),
-    503: _l("The service is busy, please try again shortly"),
+    503: _l("The service is briefly unavailable"),
 }
 
 EXPLANATIONS = {
@@ -37,12 +39,28 @@ EXPLANATIONS = {
     503: _l("Nothing was saved. Please wait a moment and send it again."),
 }
 
+# The database cannot be reached, refused the connection, dropped it, or every pooled connection
+# is busy: the request is answered 503 and the next one tries again (the pool pings PostgreSQL
+# connections before use, so the app recovers by itself when the database is back).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+UNAVAILABLE_MESSAGE = _l("The database cannot be reached at the moment. Nothing was saved; "
+                         "please try again in a minute.")
+RETRY_AFTER = "30"
+
 
 def init_app(app) -> None:
     """Register the pages once (calling twice is harmless)."""
     app.register_error_handler(EngineError, handle_engine_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
+    register_database_unavailable(app)
+
+
+def register_database_unavailable(scaffold) -> None:
+    """503 for a database that cannot be reached, on the app or on a blueprint whose own
+    catch-all handler would otherwise answer 500 (the API's)."""
+    for error in DATABASE_UNAVAILABLE:
+        scaffold.register_error_handler(error, handle_database_unavailable)
 
 
 def wants_json() -> bool:
@@ -82,3 +100,18 @@ def handle_http_error(error: HTTPException):
 def handle_server_error(error):
     """An unexpected failure (Flask has already logged it): one calm sentence, no trace."""
     return render_error(500, code="internal_error")
+
+
+def handle_database_unavailable(error):
+    """503 with a clear sentence (JSON under /api); no template that needs the database."""
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               str(error).split("\n")[0])
+    headers = {"Retry-After": RETRY_AFTER, "Cache-Control": "no-store"}
+    if wants_json():
+        body = {"error": "database_unavailable", "details": None,
+                "message": "The database cannot be reached at the moment; nothing was saved. Try again in a minute."}
+        return jsonify(body), 503, headers
+    if "_login_user" not in g:  # Flask-Login would query the database to render the page
+        g._login_user = current_app.login_manager.anonymous_user()
+    return render_template("unavailable.html", status=503, title=TITLES[503], message=UNAVAILABLE_MESSAGE), \
+        503, headers

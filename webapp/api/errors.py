@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
 
+from ..error_pages import register_database_unavailable
 from .respond import reply
 
 HTTP_CODES = {
@@ -100,3 +101,4 @@ def register(bp) -> None:
     bp.register_error_handler(EngineError, handle_engine_error)
     bp.register_error_handler(HTTPException, handle_http_error)
     bp.register_error_handler(Exception, handle_unexpected)
+    register_database_unavailable(bp)  # 503 {"error": "database_unavailable"}, not the 500 above
