@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers, users
+from . import audit, audit_log, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers, users
 from .actors import Actor
 from .context import EngineContext
 from .credentials import DeferredActor
@@ -203,6 +203,12 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
     def verify_audit(self) -> dict:
         with self._tx() as session:
             return audit.verify(session)
+
+    def audit_events(self, reader: Actor, **filters) -> dict:
+        """The log across cases and admin acts, newest first, one page (auditors; see
+        engine.audit_log.events_page for the filters)."""
+        with self._tx() as session:
+            return audit_log.events_page(self.ctx, session, reader, **filters)
 
     def now(self) -> datetime:
         return self.ctx.now()

@@ -257,7 +257,8 @@ class AuditEvent(Base):
     """Append-only; each row carries the SHA-256 of the previous row and of its own content."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"),)
+    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"), Index("ix_audit_actor_seq", "actor", "seq"),
+                      Index("ix_audit_kind_seq", "kind", "seq"), Index("ix_audit_at", "at"))
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(Stamp)

@@ -2,41 +2,25 @@
 exports and retention (see openapi_paths for their description)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from flask import current_app, request
+from flask import request
 
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
 from .openapi import path_param, query
 from .openapi_schemas import ANY_OBJECT, BOOL, INT, MAYBE_STR, MAYBE_WHEN, STR, array, obj
-from .parsing import Fields, json_body
+from .parsing import Fields, json_body, moment_of
 from .respond import NO_STORE, reply
 
 CASE = "/cases/<id:case_id>"
 
 
 def parse_moment(fields: Fields, name: str, end_of_day: bool = False) -> datetime | None:
-    """An ISO date or datetime; a bare date is the start (or end) of that day in the organisation's zone."""
+    """An ISO date or datetime of the JSON body (see parsing.moment_of)."""
     text = fields.string(name, required=False, max_length=40)
-    if not text:
-        return None
-    try:
-        if len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip())
-            zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
-            moment = datetime.combine(day, time.min, zone)
-            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        fields.details[name] = "must be an ISO 8601 date or datetime"
-        return None
-    if moment.tzinfo is None:
-        fields.details[name] = "give a time zone offset, e.g. +08:00"
-        return None
-    return moment
+    return moment_of(text, name, fields.details, end_of_day) if text else None
 
 
 @bp.get("/conflicts")

@@ -161,6 +161,17 @@ def paths() -> dict:
             body={**_json(ref("MessageInput")), "multipart/form-data": {"schema": ref("MessageMultipart")}})},
         "/audit/verify": {"get": op("Check the audit log's hash chain (auditor)", "audit",
                                     {"200": ok("Result", ref("AuditVerify"))}, errors=("403",))},
+        "/audit/events": {"get": op(
+            "The audit log across cases and admin acts, newest first (auditor)", "audit",
+            {"200": ok("One page of events", ref("AuditEventPage"))}, errors=("403",), params=[
+                query("actor", "who acted (username, system, scheduler, complainant)", {"type": "string"}),
+                query("kind", "the event kind, e.g. task_completed", {"type": "string"}),
+                query("case", "a case id", {"type": "integer", "minimum": 1}),
+                query("from", "ISO date or instant (inclusive)", {"type": "string"}),
+                query("to", "ISO date (that day included) or instant (inclusive)", {"type": "string"}),
+                *PAGE],
+            description="Confidential identity values are masked; a sealed case's details are withheld. "
+                        "Each page read is itself an audit event.")},
         "/openapi.json": {"get": op("This document", "meta",
                                     {"200": ok("OpenAPI 3.1", {"type": "object"})}, auth=False)},
     }

@@ -112,7 +112,7 @@ SCHEMAS = {
         "created_at": WHEN, "read_at": MAYBE_WHEN})),
     "AuditEventPage": page_of(obj({
         "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "case_id": {"type": ["integer", "null"]},
-        "element_id": MAYBE_STR, "detail": ANY_OBJECT})),
+        "case_number": MAYBE_STR, "confidential": BOOL, "element_id": MAYBE_STR, "detail": ANY_OBJECT})),
     "CaseDetail": CASE_DETAIL,
     "History": page_of(obj({
         "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "element_id": MAYBE_STR, "detail": ANY_OBJECT}),

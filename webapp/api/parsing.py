@@ -9,8 +9,10 @@ import base64
 import binascii
 import json
 import math
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import request
+from flask import current_app, request
 
 from ..input_check import find_bad_text
 from .errors import ApiError, bad_input
@@ -249,3 +251,31 @@ def query_page(details: dict) -> dict:
         details["cursor"] = "use the `next` value of this list"
         cursor = None
     return {"limit": query_int("limit", 50, 1, 100, details), "cursor": cursor}
+
+
+def moment_of(text: str, name: str, details: dict, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or datetime; a bare date is the start (or the end) of that day in the
+    organisation's zone. Problems go into `details` under `name`."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
+            moment = datetime.combine(date.fromisoformat(text), time.min, zone)
+            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        details[name] = "must be an ISO 8601 date or datetime"
+        return None
+    if moment.tzinfo is None:
+        details[name] = "give a time zone offset, e.g. +08:00"
+        return None
+    return moment
+
+
+def query_moment(name: str, details: dict, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or datetime query parameter (see `moment_of`)."""
+    raw = request.args.get(name) or ""
+    if len(raw) > 40:
+        details[name] = "must be an ISO 8601 date or datetime"
+        return None
+    return moment_of(raw, name, details, end_of_day) if raw.strip() else None
