@@ -4,7 +4,8 @@ A list answers `{"items", "next", "total"}` (API.md, issues #5–#9). `next` is 
 naming the last row's sort key; the next page starts after it, so a page costs the same at row
 10 and at row 1,000,000, and a row inserted meanwhile never shows twice. `total` counts at most
 COUNT_CAP + 1 matching rows: past COUNT_CAP it says COUNT_CAP with `"total_is_estimate": true`
-(a lower bound), so the count never reads a whole big table.
+(a lower bound), so the count never reads a whole big table. A list may also answer a cheaper
+bound labelled the same way (the inbox: see engine.tasks._total).
 """
 from __future__ import annotations
 

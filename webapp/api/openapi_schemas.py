@@ -32,7 +32,8 @@ def page_of(items: dict, **extra) -> dict:
     return obj({"items": array(items),
                 "next": {"type": ["string", "null"], "description": "opaque cursor of the next page; null on the last"},
                 "total": {"type": "integer", "description": "rows matching; at most 10,000 when an estimate"},
-                "total_is_estimate": {"type": "boolean", "description": "true: more than 10,000 match"},
+                "total_is_estimate": {"type": "boolean", "description": "true: `total` is an estimate (more than 10,000 "
+                                                                     "match, or a large inbox counted from its index)"},
                 **extra}, ["items", "next", "total"])
 
 
