@@ -2,12 +2,21 @@
 factor, and the shared attempt counters of public look-ups."""
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
 from . import throttle, users
 from .actors import Actor
+from .context import EngineContext
 
 
 class AccountOperations:
-    """Mixed into ComplaintEngine; uses `self.ctx` and `self._tx()`."""
+    """Mixed into ComplaintEngine, which provides what these operations rely on:"""
+
+    ctx: EngineContext  # settings, database, clock and caches of the engine
+    _tx: Callable[..., AbstractContextManager[Session]]  # one transaction per call (ComplaintEngine._tx)
 
     def sign_in(self, username: str, password: str, client: str, rules: users.SignInRules,
                 kind: str = "browser", code: str | None = None) -> dict:

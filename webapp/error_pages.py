@@ -111,7 +111,8 @@ def handle_database_unavailable(error):
         body = {"error": "database_unavailable", "details": None,
                 "message": "The database cannot be reached at the moment; nothing was saved. Try again in a minute."}
         return jsonify(body), 503, headers
-    if "_login_user" not in g:  # Flask-Login would query the database to render the page
-        g._login_user = current_app.login_manager.anonymous_user()
+    # The sign-in cannot be checked without the database (it resolves inside the request's engine
+    # call): the page is drawn as for the public, so nothing in it asks the database again.
+    g._login_user = current_app.login_manager.anonymous_user()
     return render_template("unavailable.html", status=503, title=TITLES[503], message=UNAVAILABLE_MESSAGE), \
         503, headers
