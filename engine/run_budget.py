@@ -336,10 +336,6 @@ _TEXT_METHODS = {"join": _join, "ljust": _padded, "rjust": _padded, "center": _p
 _current: contextvars.ContextVar[RunBudget | None] = contextvars.ContextVar("complaintflow_budget", default=None)
 
 
-def current_budget() -> RunBudget | None:
-    return _current.get()
-
-
 @contextmanager
 def run_budget(limits: RunLimits | None = None) -> Iterator[RunBudget]:
     """One step's budget: every evaluation inside shares it (nested calls reuse the outer one)."""
