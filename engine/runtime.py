@@ -78,7 +78,12 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
             raise WorkflowTaskException(f"{type(exc).__name__}: {exc}", task=culprit, exception=exc) from exc
 
     def storable(task) -> None:
-        problem = unstorable(task.data) if isinstance(task.task_spec, BusinessRuleTaskMixin) else None
+        if not isinstance(task.task_spec, BusinessRuleTaskMixin):
+            return
+        try:
+            problem = unstorable(budget.expanded(task.data))
+        except RunLimitExceeded as exc:
+            raise WorkflowTaskException(f"{type(exc).__name__}: {exc}", task=task, exception=exc) from exc
         if problem:
             raise WorkflowTaskException(f"the decision gave a {problem}, which a case cannot store", task=task)
 

@@ -185,6 +185,14 @@ def test_dmn_cells_are_checked_at_deploy(engine, cell, text, reason):
     ("x = sum([[0] * 1000] * 1000, [])", "memory"),
     ("x = json_dumps([1], indent=10**9)", "length"),
     ("l = [x for x in range(99999) for y in range(99999)]", "iterations"),
+    ("x = [1]\nfor i in range(40):\n    x = [x, x]\ny = len(str(x))", "length"),  # tiny, 2**40 written out
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = x == (x[0], x[1])", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = len({x: 1})", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\nd = {}\nd[x] = 1", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = [].count(x)", "length"),
+    ("x = [1]\nfor i in range(40):\n    x = [x, x]\ny = f'{x}'", "length"),
+    ("x = [1]\nfor i in range(40):\n    x = [x, x]", "length"),  # left for the case to store
+    ("x = [[[0] * 1000] * 1000] * 1000", "length"),
     ("f = lambda g: g(g) + g(g)\nx = f(f)", None),  # RecursionError: ordinary, bounded by the stack
 ])
 def test_each_guard_refuses_before_computing(script, limit):
