@@ -77,6 +77,7 @@ class RunBudget:
         self.engine_steps = 0
         self.breach: RunLimitExceeded | None = None
         self._deadline = math.inf
+        self.scope_template: dict | None = None  # engine.script_env's globals for this budget
 
     # --- accounting ----------------------------------------------------------------------------
     @contextmanager

@@ -55,7 +55,14 @@ def _inplace_operators(budget: RunBudget) -> dict:
 
 
 def restricted_globals(budget: RunBudget) -> dict:
-    """Fresh globals for one evaluation: safe builtins and the guards, all charging `budget`."""
+    """Fresh globals for one evaluation: safe builtins and the guards, all charging `budget`
+    (built once per budget, i.e. per step, and copied for each evaluation)."""
+    if budget.scope_template is None:
+        budget.scope_template = _guarded_scope(budget)
+    return dict(budget.scope_template)
+
+
+def _guarded_scope(budget: RunBudget) -> dict:
     builtins = {k: v for k, v in safe_builtins.items() if k not in _NOT_RAISABLE}
     builtins.update(_EXTRA_BUILTINS)
     builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round,
