@@ -121,6 +121,12 @@ class RunBudget:
         if self.memory > self.limits.memory:
             self.fail("memory", "the step made too many large values")
 
+    def grow(self, target: list, added: int) -> None:
+        """A list grown in place by `added` items: its new length is checked, only the growth charged."""
+        if len(target) + added > self.limits.length:
+            self.fail("length", f"a list of {len(target) + added:,} items")
+        self.charge_sequence(added, target)
+
     def charge_number(self, bits: float) -> None:
         """Refuse an integer of `bits` bits before it is computed; count its memory."""
         self.tick()
@@ -270,7 +276,7 @@ class RunBudget:
         if isinstance(start, (list, tuple)):
             total = list(start)
             for item in items:
-                self.charge_sequence(len(total) + len(item), start)
+                self.grow(total, len(item))
                 total.extend(item)
             return type(start)(total)
         return sum(items, start)
@@ -281,6 +287,8 @@ class RunBudget:
             self.fail("length", f"JSON indented by {indent:,}")
         if isinstance(indent, str) and len(indent) > 16:
             self.fail("length", f"JSON indented by {len(indent):,} characters")
+        if any(isinstance(s, str) and len(s) > 16 for s in kwargs.get("separators") or ()):
+            self.fail("length", "JSON separators longer than 16 characters")
         return self.sized(json.dumps(self.expanded(obj), indent=indent, **kwargs))
 
     def method(self, obj, name: str, method):
@@ -310,7 +318,7 @@ class RunBudget:
 
     def _items_for_extend(self, target: list, other):
         items = other if isinstance(other, SEQUENCES) else list(self.getiter(other))
-        self.charge_sequence(len(target) + len(items), target)
+        self.grow(target, len(items))
         return items
 
 
@@ -352,7 +360,7 @@ class _Writer:
     def __setitem__(self, key, value):
         if isinstance(key, slice) and isinstance(self.target, list):
             value = value if isinstance(value, SEQUENCES) else list(self.budget.getiter(value))
-            self.budget.charge_sequence(len(self.target) + len(value), self.target)
+            self.budget.grow(self.target, len(value))
         self.target[self.budget.expanded(key)] = value
 
     def __delitem__(self, key):
