@@ -300,6 +300,8 @@ class RunBudget:
         if isinstance(obj, int) and name == "to_bytes":
             return lambda length=1, *args, **kwargs: method(self._length(length, b""), *args, **kwargs)
         if isinstance(obj, CONTAINERS) and callable(method):  # add, get, index, count, update...
+            if name in ("sort", "index", "count", "remove"):  # these compare the members with each other
+                self.expanded(obj)
             return self.expanding(method)
         return method
 

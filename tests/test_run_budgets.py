@@ -192,6 +192,7 @@ def test_dmn_cells_are_checked_at_deploy(engine, cell, text, reason):
     ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = len({x: 1})", "length"),
     ("x = (1,)\nfor i in range(40):\n    x = (x, x)\nd = {}\nd[x] = 1", "length"),
     ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = [].count(x)", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\nl = [x, (x[0], x[1])]\nl.sort()", "length"),
     ("x = [1]\nfor i in range(40):\n    x = [x, x]\ny = f'{x}'", "length"),
     ("x = [1]\nfor i in range(40):\n    x = [x, x]", "length"),  # left for the case to store
     ("x = [[[0] * 1000] * 1000] * 1000", "length"),
