@@ -134,24 +134,34 @@ def check_result(operator: str, result) -> None:
         raise wrong("audit", "a 'detail' object in each")
 
 
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = {str, int, float, bool, type(None)}
+_NESTED = {list, tuple, dict}
 
 
-def unstorable(value, depth: int = 0) -> str | None:
-    """None when `value` is plain JSON data, which is all a case can store; else what is not."""
-    if isinstance(value, _PLAIN):
-        return None
-    if depth > 64:
-        return "structure nested more than 64 levels deep"
-    if isinstance(value, (list, tuple)):
-        return next(filter(None, (unstorable(item, depth + 1) for item in value)), None)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            problem = (None if isinstance(key, _PLAIN) else f"{type(key).__name__} key") or unstorable(item, depth + 1)
-            if problem:
-                return problem
-        return None
-    return type(value).__name__
+def unstorable(value) -> str | None:
+    """None when `value` is plain JSON data, which is all a case can store; else what is not.
+    Each list or object is looked at once (type checks in C), however often it is shared."""
+    todo, seen = [(value, 0)], set()
+    while todo:
+        item, depth = todo.pop()
+        kind = type(item)
+        if kind in _PLAIN:
+            continue
+        if kind not in _NESTED:
+            return kind.__name__
+        if depth > 64:
+            return "structure nested more than 64 levels deep"
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        for members, allowed in ((item.keys(), _PLAIN), (item.values(), _PLAIN | _NESTED)) if kind is dict \
+                else ((item, _PLAIN | _NESTED),):
+            kinds = set(map(type, members))
+            if not kinds <= allowed:
+                return f"{next(iter(kinds - allowed)).__name__}{' key' if allowed is _PLAIN else ''}"
+            if kinds & _NESTED:
+                todo.extend((m, depth + 1) for m in members if type(m) in _NESTED)
+    return None
 
 
 def _texts(value) -> bool:

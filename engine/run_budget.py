@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 SEQUENCES = (str, bytes, bytearray, list, tuple)
+CONTAINERS = (list, tuple, dict, set, frozenset)
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
 
@@ -76,6 +77,7 @@ class RunBudget:
         self.engine_steps = 0
         self.breach: RunLimitExceeded | None = None
         self._deadline = math.inf
+        self.scope_template: dict | None = None  # engine.script_env's globals for this budget
 
     # --- accounting ----------------------------------------------------------------------------
     @contextmanager
@@ -119,6 +121,12 @@ class RunBudget:
         if self.memory > self.limits.memory:
             self.fail("memory", "the step made too many large values")
 
+    def grow(self, target: list, added: int) -> None:
+        """A list grown in place by `added` items: its new length is checked, only the growth charged."""
+        if len(target) + added > self.limits.length:
+            self.fail("length", f"a list of {len(target) + added:,} items")
+        self.charge_sequence(added, target)
+
     def charge_number(self, bits: float) -> None:
         """Refuse an integer of `bits` bits before it is computed; count its memory."""
         self.tick()
@@ -127,6 +135,42 @@ class RunBudget:
         self.memory += int(bits) // 8
         if self.memory > self.limits.memory:
             self.fail("memory", "the step made too many large values")
+
+    def expanded(self, value):
+        """Refuse a value whose full expansion is too large before repr, ==, hashing or JSON walk it
+        in C: `x = [x, x]` thirty times is tiny in memory but has 2**30 items written out (shared
+        parts count each time they appear). Each distinct container is looked at once, so the
+        check costs what the value occupies, not what it expands to. Returns the value unchanged."""
+        if not isinstance(value, CONTAINERS):
+            return value
+        sizes: dict[int, int] = {}
+        stack, open_ids, limit = [(value, False)], set(), self.limits.length
+        while stack:
+            item, finished = stack.pop()
+            key = id(item)
+            if finished:
+                open_ids.discard(key)
+                sizes[key] = size = _own_size(item) + sum(sizes[id(c)] for c in _inner_containers(item))
+                if size > limit:
+                    self.fail("length", "a value that expands to too many items (shared parts count each time)")
+                if len(sizes) % 1_000 == 0:
+                    self.tick()
+            elif key not in sizes:
+                if key in open_ids:
+                    self.fail("length", "a value that contains itself")
+                open_ids.add(key)
+                stack.append((item, True))
+                stack.extend((c, False) for c in _inner_containers(item) if id(c) not in sizes)
+        return value
+
+    def expanding(self, function):
+        """A builtin that walks its arguments in full (str, sorted, max...), checked first."""
+        def call(*args, **kwargs):
+            self.tick()
+            for arg in args:
+                self.expanded(arg)
+            return function(*args, **kwargs)
+        return call
 
     def sized(self, value):
         """Check a value after it was built (when its size could not be known before)."""
@@ -187,6 +231,7 @@ class RunBudget:
         """`%`: for strings, refuse huge widths (`'%9999999999d' % 1`) before formatting."""
         self.tick()
         if isinstance(left, (str, bytes)):
+            self.expanded(right)
             text = left.decode("latin-1") if isinstance(left, bytes) else left
             args = right if isinstance(right, tuple) else (right,)
             stars = [a for a in args if isinstance(a, int)]
@@ -199,9 +244,9 @@ class RunBudget:
         return left % right
 
     def format_value(self, value, conversion: int, spec: str):
-        """An f-string field with a format spec (`f"{x:>{n}}"`): refuse huge widths first."""
+        """An f-string field: refuse a huge expansion or a huge width (`f"{x:>{n}}"`) first."""
         self.tick()
-        value = {115: str, 114: repr, 97: ascii}.get(conversion, lambda v: v)(value)
+        value = {115: str, 114: repr, 97: ascii}.get(conversion, lambda v: v)(self.expanded(value))
         for number in _DIGITS.findall(spec):
             if len(number) > 9 or int(number) > self.limits.length:
                 self.fail("length", f"a formatted field {number} wide")
@@ -231,7 +276,7 @@ class RunBudget:
         if isinstance(start, (list, tuple)):
             total = list(start)
             for item in items:
-                self.charge_sequence(len(total) + len(item), start)
+                self.grow(total, len(item))
                 total.extend(item)
             return type(start)(total)
         return sum(items, start)
@@ -242,7 +287,9 @@ class RunBudget:
             self.fail("length", f"JSON indented by {indent:,}")
         if isinstance(indent, str) and len(indent) > 16:
             self.fail("length", f"JSON indented by {len(indent):,} characters")
-        return self.sized(json.dumps(obj, indent=indent, **kwargs))
+        if any(isinstance(s, str) and len(s) > 16 for s in kwargs.get("separators") or ()):
+            self.fail("length", "JSON separators longer than 16 characters")
+        return self.sized(json.dumps(self.expanded(obj), indent=indent, **kwargs))
 
     def method(self, obj, name: str, method):
         """Wrap the methods of strings and lists that can build something much larger."""
@@ -252,7 +299,15 @@ class RunBudget:
             return lambda other: method(self._items_for_extend(obj, other))
         if isinstance(obj, int) and name == "to_bytes":
             return lambda length=1, *args, **kwargs: method(self._length(length, b""), *args, **kwargs)
+        if isinstance(obj, CONTAINERS) and callable(method):  # add, get, index, count, update...
+            if name in ("sort", "index", "count", "remove"):  # these compare the members with each other
+                self.expanded(obj)
+            return self.expanding(method)
         return method
+
+    def getitem(self, obj, index):
+        """`_getitem_`: a key is hashed or compared in full, so its expansion is checked first."""
+        return obj[self.expanded(index)]
 
     def _length(self, length, sample):
         if isinstance(length, int):
@@ -260,31 +315,58 @@ class RunBudget:
         return length
 
     def writable(self, obj):
-        """`_write_`: what a script may change; a list's slices may not grow it past the limits."""
-        return _ListWriter(obj, self) if isinstance(obj, list) else obj
+        """`_write_`: what a script may change (`obj[key] = value`, `del obj[key]`), checked."""
+        return _Writer(obj, self)
 
     def _items_for_extend(self, target: list, other):
         items = other if isinstance(other, SEQUENCES) else list(self.getiter(other))
-        self.charge_sequence(len(target) + len(items), target)
+        self.grow(target, len(items))
         return items
 
 
-class _ListWriter:
-    """Stands in for a list on the left of `l[...] = value` (`l[:0] = l` doubles it in place)."""
+_PLAIN_TYPES = {int, float, bool, type(None)}
+
+
+def _members(container):
+    return (container.keys(), container.values()) if isinstance(container, dict) else (container,)
+
+
+def _own_size(container) -> int:
+    """Items plus the characters of the strings directly inside (type checks run in C)."""
+    size = len(container)
+    for members in _members(container):
+        kinds = set(map(type, members))
+        if kinds <= _PLAIN_TYPES:
+            continue
+        size += sum(map(len, members)) if kinds == {str} else sum(len(m) for m in members if isinstance(m, str))
+    return size
+
+
+def _inner_containers(container) -> list:
+    found = []
+    for members in _members(container):
+        if not set(map(type, members)) <= _PLAIN_TYPES | {str}:
+            found.extend(m for m in members if isinstance(m, CONTAINERS))
+    return found
+
+
+class _Writer:
+    """Stands in for a container on the left of `c[key] = value`: a slice may not grow a list past
+    the limits (`l[:0] = l` doubles it in place), a key is checked before it is hashed."""
 
     __slots__ = ("target", "budget")
 
-    def __init__(self, target: list, budget: RunBudget):
+    def __init__(self, target, budget: RunBudget):
         self.target, self.budget = target, budget
 
     def __setitem__(self, key, value):
-        if isinstance(key, slice):
+        if isinstance(key, slice) and isinstance(self.target, list):
             value = value if isinstance(value, SEQUENCES) else list(self.budget.getiter(value))
-            self.budget.charge_sequence(len(self.target) + len(value), self.target)
-        self.target[key] = value
+            self.budget.grow(self.target, len(value))
+        self.target[self.budget.expanded(key)] = value
 
     def __delitem__(self, key):
-        del self.target[key]
+        del self.target[self.budget.expanded(key)]
 
 
 def _join(budget: RunBudget, sep, method):
@@ -334,10 +416,6 @@ _TEXT_METHODS = {"join": _join, "ljust": _padded, "rjust": _padded, "center": _p
                  "expandtabs": _expandtabs, "replace": _replace, "translate": _translate}
 
 _current: contextvars.ContextVar[RunBudget | None] = contextvars.ContextVar("complaintflow_budget", default=None)
-
-
-def current_budget() -> RunBudget | None:
-    return _current.get()
 
 
 @contextmanager

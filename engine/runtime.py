@@ -31,7 +31,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .handler_api import unstorable
-from .run_budget import RunLimitExceeded, current_budget, run_budget
+from .run_budget import RunLimitExceeded, run_budget
 from .script_env import CaseScriptEngine
 
 _now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("complaintflow_now", default=None)
@@ -83,8 +83,6 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
     """SpiffWorkflow's run loop, counting each element it runs against the step's budget (a
     diagram looping through gateways forever, or a process calling itself, stops there), and
     refusing a decision (DMN) whose result a case could not store."""
-    budget = current_budget()
-
     def count(task) -> None:
         try:
             budget.engine_step(task.workflow.depth)
@@ -95,11 +93,17 @@ def run_engine_steps(workflow: BpmnWorkflow) -> None:
             raise WorkflowTaskException(f"{type(exc).__name__}: {exc}", task=culprit, exception=exc) from exc
 
     def storable(task) -> None:
-        problem = unstorable(task.data) if isinstance(task.task_spec, BusinessRuleTaskMixin) else None
+        if not isinstance(task.task_spec, BusinessRuleTaskMixin):
+            return
+        try:
+            problem = unstorable(budget.expanded(task.data))
+        except RunLimitExceeded as exc:
+            raise WorkflowTaskException(f"{type(exc).__name__}: {exc}", task=task, exception=exc) from exc
         if problem:
             raise WorkflowTaskException(f"the decision gave a {problem}, which a case cannot store", task=task)
 
-    workflow.do_engine_steps(will_complete_task=count, did_complete_task=storable)
+    with run_budget() as budget:  # the step's own (bounded_step), or a fresh one
+        workflow.do_engine_steps(will_complete_task=count, did_complete_task=storable)
 
 
 @lru_cache(maxsize=1)

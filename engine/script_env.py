@@ -17,7 +17,6 @@ import operator
 from functools import lru_cache
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -30,6 +29,8 @@ from .run_budget import RunBudget, RunLimitExceeded, run_budget
 _EXTRA_BUILTINS = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
                    for name in ("min", "max", "len", "sorted", "any", "all", "list", "dict", "set",
                                 "enumerate", "abs", "map", "filter", "reversed", "tuple")}
+# builtins that walk a whole nested value in C (repr, comparisons, hashing)
+_EXPANDING_BUILTINS = ("str", "repr", "sorted", "min", "max", "set", "hash")
 # exceptions that are not `Exception`s would slip past every handler up to the web server
 _NOT_RAISABLE = ("BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit")
 
@@ -54,10 +55,18 @@ def _inplace_operators(budget: RunBudget) -> dict:
 
 
 def restricted_globals(budget: RunBudget) -> dict:
-    """Fresh globals for one evaluation: safe builtins and the guards, all charging `budget`."""
+    """Fresh globals for one evaluation: safe builtins and the guards, all charging `budget`
+    (built once per budget, i.e. per step, and copied for each evaluation)."""
+    if budget.scope_template is None:
+        budget.scope_template = _guarded_scope(budget)
+    return dict(budget.scope_template)
+
+
+def _guarded_scope(budget: RunBudget) -> dict:
     builtins = {k: v for k, v in safe_builtins.items() if k not in _NOT_RAISABLE}
     builtins.update(_EXTRA_BUILTINS)
-    builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round)
+    builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round,
+                    **{name: budget.expanding(builtins[name]) for name in _EXPANDING_BUILTINS})
     inplace = _inplace_operators(budget)
 
     def inplacevar(op: str, x, y):
@@ -71,7 +80,7 @@ def restricted_globals(budget: RunBudget) -> dict:
     return {
         "__builtins__": builtins,
         "_getattr_": getattr_,
-        "_getitem_": default_guarded_getitem,
+        "_getitem_": budget.getitem,
         "_getiter_": budget.getiter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
@@ -80,6 +89,7 @@ def restricted_globals(budget: RunBudget) -> dict:
         "_tick_": budget.tick,
         "_sized_": budget.sized,
         "_format_": budget.format_value,
+        "_cmp_": budget.expanded,
         **{name: getattr(budget, method) for name, method in _GUARDED_OPERATORS.values()},
         "date": _datetime.date,
         "timedelta": _datetime.timedelta,
@@ -129,10 +139,37 @@ class BoundedTransformer(RestrictingNodeTransformer):
 
     def visit_FormattedValue(self, node):
         node = super().visit_FormattedValue(node)
-        if node.format_spec is None:
-            return node
-        value = _call("_format_", [node.value, ast.Constant(node.conversion), node.format_spec], node)
+        spec = node.format_spec if node.format_spec is not None else ast.Constant("")
+        value = _call("_format_", [node.value, ast.Constant(node.conversion), spec], node)
         return ast.copy_location(ast.FormattedValue(value=value, conversion=-1, format_spec=None), node)
+
+    def visit_Set(self, node):
+        """Set members and dict keys are hashed in full: checked like comparison operands."""
+        node = super().visit_Set(node)
+        node.elts = [e if isinstance(e, ast.Starred) else _call("_cmp_", [e], e) for e in node.elts]
+        return node
+
+    def visit_Dict(self, node):
+        node = super().visit_Dict(node)
+        node.keys = [k if k is None else _call("_cmp_", [k], k) for k in node.keys]
+        return node
+
+    def visit_SetComp(self, node):
+        node = super().visit_SetComp(node)
+        node.elt = _call("_cmp_", [node.elt], node.elt)
+        return node
+
+    def visit_DictComp(self, node):
+        node = super().visit_DictComp(node)
+        node.key = _call("_cmp_", [node.key], node.key)
+        return node
+
+    def visit_Compare(self, node):
+        """`a == b`, `a < b`, `a in b` walk nested values in C: each operand is checked first."""
+        node = super().visit_Compare(node)
+        node.left = _call("_cmp_", [node.left], node.left)
+        node.comparators = [_call("_cmp_", [c], c) for c in node.comparators]
+        return node
 
     def visit_JoinedStr(self, node):
         return _call("_sized_", [super().visit_JoinedStr(node)], node)
@@ -275,7 +312,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         for key, value in scope.items():
             if key.startswith("_") or callable(value) or (key in protected and key not in context):
                 continue
-            problem = None if value is context.get(key) else unstorable(value)
+            problem = None if value is context.get(key) else unstorable(budget.expanded(value))
             if problem:
                 raise UnsafeScript(f"{key} holds a {problem}, which a case cannot store: keep text, numbers, "
                                    f"true/false, lists and objects (e.g. str(...) or .isoformat())")

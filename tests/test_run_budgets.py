@@ -182,9 +182,20 @@ def test_dmn_cells_are_checked_at_deploy(engine, cell, text, reason):
     ("l = [1]\nfor i in range(64):\n    l[:0] = l", "length"),
     ("n = 10**7\nx = round(5, -n)", "digits"),
     ("n = 10**9\nx = (1).to_bytes(n, 'big')", "length"),
-    ("x = sum([[0] * 1000] * 1000, [])", "memory"),
+    ("x = sum([[0] * 1000] * 1001, [])", "length"),
+    ("x = ['x' * 1000000 for i in range(100)]", "memory"),
     ("x = json_dumps([1], indent=10**9)", "length"),
+    ("x = json_dumps(list(range(99999)), separators=(' ' * 10**6, ':'))", "length"),
     ("l = [x for x in range(99999) for y in range(99999)]", "iterations"),
+    ("x = [1]\nfor i in range(40):\n    x = [x, x]\ny = len(str(x))", "length"),  # tiny, 2**40 written out
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = x == (x[0], x[1])", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = len({x: 1})", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\nd = {}\nd[x] = 1", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\ny = [].count(x)", "length"),
+    ("x = (1,)\nfor i in range(40):\n    x = (x, x)\nl = [x, (x[0], x[1])]\nl.sort()", "length"),
+    ("x = [1]\nfor i in range(40):\n    x = [x, x]\ny = f'{x}'", "length"),
+    ("x = [1]\nfor i in range(40):\n    x = [x, x]", "length"),  # left for the case to store
+    ("x = [[[0] * 1000] * 1000] * 1000", "length"),
     ("f = lambda g: g(g) + g(g)\nx = f(f)", None),  # RecursionError: ordinary, bounded by the stack
 ])
 def test_each_guard_refuses_before_computing(script, limit):
@@ -255,3 +266,11 @@ def test_a_failing_handler_or_unstorable_value_is_a_422_naming_the_element(clien
     assert resp.get_json()["details"]["element_id"] == element and reason in resp.get_json()["message"]
     assert stored(engine) == before
     assert file_public(client).status_code == 201
+
+
+def test_a_list_grown_in_place_is_charged_by_its_growth_only():
+    """90,000 small extends stay far under the memory budget (only what each adds counts)."""
+    context = {}
+    RestrictedEnvironment().execute("items = []\nfor i in range(90000):\n    items.extend([i])\n"
+                                    "total = sum([[i] for i in range(500)], [])", context)
+    assert len(context["items"]) == 90000 and len(context["total"]) == 500
