@@ -2,8 +2,9 @@
 
 Why one transaction: a scheduler killed mid-run leaves nothing half-done and nothing claimed —
 its transaction rolls back, the rows stay unfired, and the next run (of any scheduler) fires
-them. Exactly once: on PostgreSQL a case's due rows are locked `FOR UPDATE SKIP LOCKED`, so a
-second scheduler passes over a case being fired and, once it commits, finds the rows fired; on
+them. Exactly once: on PostgreSQL the case row is locked `FOR UPDATE SKIP LOCKED` before its due
+timer rows, so a second scheduler passes over a case being fired and, once it commits, finds the
+rows fired (locking the timer rows alone let two schedulers split one case's timers); on
 SQLite the claim is a conditional UPDATE inside a write transaction (SQLite has one writer at a
 time). Under both, the case row's version counter refuses a second save of the same state.
 
@@ -67,7 +68,12 @@ def _claim(ctx: EngineContext, session, case_id: int, as_of: datetime, worker: s
     if ctx.db.is_sqlite:
         session.execute(update(Timer).where(*due).values(claimed_by=worker, claimed_at=ctx.now()))
         return list(session.scalars(select(Timer).where(*due, Timer.claimed_by == worker)))
-    rows = list(session.scalars(select(Timer).where(*due).with_for_update(skip_locked=True)))
+    # The case first: its timers fire together in one step, so two schedulers must never split
+    # them (each locking some rows of one case, then firing all of them through the workflow).
+    # A case another scheduler or a user's step holds is passed over until the next run.
+    if session.scalar(select(Case.id).where(Case.id == case_id).with_for_update(skip_locked=True)) is None:
+        return []
+    rows = list(session.scalars(select(Timer).where(*due).with_for_update()))
     for row in rows:
         row.claimed_by, row.claimed_at = worker, ctx.now()
     return rows

@@ -84,3 +84,21 @@ def test_a_killed_scheduler_loses_nothing(engine, clock, make_case, work):
     assert survivor.returncode == 0, err
     assert int(out.strip().splitlines()[-1]) == 4 and fired_events(engine) == 4
     assert all([k for k, _, _ in notes(engine, c)] == ["reminder", "escalation"] for c in ids)
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="row locks held by another connection need PostgreSQL")
+def test_a_case_held_elsewhere_is_passed_over_whole_then_fired_whole(engine, clock, make_case, work):
+    """While another connection holds a case (a scheduler firing it, a user's step), a sweep
+    neither waits nor fires part of its timers; the next sweep fires them all, each once."""
+    held, free = accepted_cases(engine, clock, make_case, work, 2)
+    instant = at(2026, 11, 10, 0, 0)
+    with engine.ctx.db.engine.connect() as other:
+        other.execute(text("select id from complaint_case where id = :id for update"), {"id": held})
+        assert engine.fire_timers(instant) == 2  # only the free case's reminder and escalation
+        other.rollback()
+    assert notes(engine, held) == []
+    assert engine.get_case(engine.actor_for("auditor1"), held)["failure"] is None  # passed over, not failed
+    assert engine.fire_timers(instant) == 2
+    assert fired_events(engine) == 4
+    assert [k for k, _, _ in notes(engine, held)] == ["reminder", "escalation"]
