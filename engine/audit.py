@@ -8,12 +8,15 @@ when a later, chained `personal_data_erased` event names it.
 
 Appending is cheap and late: `record` only collects the event in the session; just before the
 transaction commits (or when the log is read inside it) the collected events are chained onto
-the head (`counter` 'audit_head') and written in one insert. The head row is updated only if it
-still holds the value the transaction last saw (`note_head`: read for free with the step's first
-statement), which takes its lock for the last moments of the transaction only; when another
-transaction moved it meanwhile, the head is read again under `FOR UPDATE` and the events chained
-onto it. Concurrent writers on PostgreSQL therefore never fork the chain, and never wait for each
-other's whole step.
+the head (`counter` 'audit_head', always naming the last event, so a deleted tail is detected) and
+written in one statement, chained onto the head the transaction last saw (`note_head`: read for
+free with the step's first statement). On PostgreSQL that statement moves the head only if it
+still holds that value and inserts the events only if it moved (a data-modifying WITH), which takes
+the head's lock for the last moments of the transaction only; on SQLite, where writers are
+serialised, a trigger (migration 0006) moves the head with each inserted event and refuses one
+that does not chain onto it. When another transaction moved the head meanwhile nothing is written,
+and the head is read again under `FOR UPDATE` and the events chained onto it. Concurrent writers
+therefore never fork the chain, and never wait for each other's whole step.
 """
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import cast, column, event, exists, insert, select, update, values
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .clock import aware, to_iso
@@ -71,28 +75,62 @@ def note_head(session: Session, seq: int | None, digest: str | None) -> None:
 
 
 def write_pending(session: Session) -> None:
-    """Chain the collected events onto the head and write them in one insert."""
+    """Chain the collected events onto the head and write them: one statement when the head is
+    still where this transaction saw it, else the head read again under lock and the events
+    chained onto it."""
     events = session.info.pop(PENDING, None)
     if not events:
         return
     guess = session.info.pop(GUESS, None)
-    if guess is None or not _advance_head(session, guess, events, conditional=True):
-        _advance_head(session, _locked_head(session), events, conditional=False)
-    session.execute(insert(AuditEvent.__table__), events)  # Core: one statement for them all
+    if guess is None or not _append_onto(session, guess, events):
+        head = _locked_head(session)
+        _chain(head, events)
+        if not _head_follows_itself(session):
+            session.execute(update(Counter).where(Counter.name == HEAD)
+                            .values(value=events[-1]["seq"], text=events[-1]["hash"]))
+        session.execute(insert(AuditEvent.__table__), events)
     session.info[GUESS] = (events[-1]["seq"], events[-1]["hash"])
 
 
-def _advance_head(session: Session, head: tuple[int, str], events: list[dict], conditional: bool) -> bool:
+def _chain(head: tuple[int, str], events: list[dict]) -> None:
     seq, prev = head
     for ev in events:
         seq += 1
         ev.update(seq=seq, prev_hash=prev, hash=_digest(prev, seq, ev["case_id"], ev["at"], ev["actor"], ev["kind"],
                                                       ev["element_id"], ev["detail_hash"]))
         prev = ev["hash"]
-    move = update(Counter).where(Counter.name == HEAD).values(value=seq, text=prev)
-    if conditional:
-        move = move.where(Counter.value == head[0], Counter.text == head[1])
-    return session.execute(move).rowcount == 1
+
+
+def _head_follows_itself(session: Session) -> bool:
+    """On SQLite a trigger (migration 0006) moves the head with every inserted event and refuses
+    an event that does not chain onto it."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+_COLUMNS = ("seq", "case_id", "at", "actor", "kind", "element_id", "detail", "detail_hash", "prev_hash", "hash")
+
+
+def _append_onto(session: Session, head: tuple[int, str], events: list[dict]) -> bool:
+    """Chain the events onto the head this transaction saw and write them in one statement, if
+    the head is still there; False (nothing written) when another transaction moved it."""
+    _chain(head, events)
+    table = AuditEvent.__table__
+    if _head_follows_itself(session):
+        # Writers are serialised (BEGIN IMMEDIATE): the head read in this transaction is still
+        # current, unless the guess came from elsewhere; then the first event is refused whole.
+        try:  # SQLite undoes just the refused statement: the transaction goes on
+            session.execute(insert(table), events)
+        except IntegrityError:
+            return False
+        return True
+    moved = (update(Counter).where(Counter.name == HEAD, Counter.value == head[0], Counter.text == head[1])
+             .values(value=events[-1]["seq"], text=events[-1]["hash"]).returning(Counter.name).cte("moved"))
+    rows = values(*(column(name, table.c[name].type) for name in _COLUMNS), name="ev").data(
+        [tuple(ev[name] for name in _COLUMNS) for ev in events])
+    chosen = select(*(cast(rows.c[name], table.c[name].type) for name in _COLUMNS)).where(exists(moved.select()))
+    append = insert(table).from_select(_COLUMNS, chosen).add_cte(moved).execution_options(preserve_rowcount=True)
+    written = session.execute(append).rowcount
+    return written == len(events)
 
 
 def _locked_head(session: Session) -> tuple[int, str]:

@@ -12,9 +12,14 @@ from engine.models import CaseViewer
 from tests.conftest import TEST_FIELD_KEY
 from tests.test_engine_core import core, simple_files, stamp  # noqa: F401 - the small-diagram engine fixture
 
-# Pinned: claim = read task+case, claim the row, move the audit head, insert the event;
-# complete = read, save the case, the task row, the cancelled timer, move the head, insert the events.
-CLAIM_STATEMENTS, COMPLETE_STATEMENTS = 4, 6
+# Pinned: claim = read task+case+audit head, claim the row, append the event (moving the head);
+# complete = read, save the case, the task row, the cancelled timer, append the events.
+CLAIM_STATEMENTS, COMPLETE_STATEMENTS = 3, 5
+
+
+def appends(sent: list[str]) -> list[str]:
+    """The statements that write audit events (on PostgreSQL headed by the head's move)."""
+    return [s for s in sent if "INSERT INTO AUDIT_EVENT" in " ".join(s.upper().split())]
 
 
 @contextmanager
@@ -45,7 +50,8 @@ def test_claim_and_complete_send_few_statements_and_one_audit_insert_each(core):
     assert len(claim) <= CLAIM_STATEMENTS, claim
     assert len(complete) <= COMPLETE_STATEMENTS, complete
     for sent in (claim, complete):
-        assert sum(s.lstrip().upper().startswith("INSERT INTO AUDIT_EVENT") for s in sent) == 1
+        assert len(appends(sent)) == 1
+        assert not [s for s in sent if s.lstrip().upper().startswith("UPDATE COUNTER")]  # no head move of its own
     kinds = [e["kind"] for e in core.case_history(core.actor_for("auditor1"), case["id"], limit=100)["items"]]
     assert kinds.count("task_claimed") == 1 and kinds.count("task_completed") == 1 and "element_completed" in kinds
     assert core.verify_audit()["ok"]
@@ -107,18 +113,35 @@ def test_a_step_that_changes_nobody_s_view_leaves_the_viewer_rows_alone(core):
 
 
 def test_events_chained_onto_a_head_another_transaction_moved_still_verify(core):
-    """The head a transaction saw first may be stale by its commit: the events are then chained
-    onto the head as it is, read again under lock."""
+    """The head a transaction saw first may be stale by its commit: the one-statement append then
+    writes nothing, and the events are chained onto the head as it is, read again under lock."""
     core.file_case(None, "simple", {"subject": "stale head"})
-    with core.ctx.db.transaction() as session:
+    with statements(core) as sent, core.ctx.db.transaction() as session:
         audit.note_head(session, 0, audit.GENESIS)  # as if read before every event so far was written
         audit.record(session, at=core.now(), actor="system", kind="note", detail={"n": 1})
         audit.record(session, at=core.now(), actor="system", kind="note", detail={"n": 2})
+    assert len(appends(sent)) == 2  # the guess missed, the append after the locked read landed
+    assert "FOR UPDATE" in " ".join(sent).upper() or core.ctx.db.is_sqlite
     result = core.verify_audit()
     assert result["ok"], result
     with core.ctx.db.transaction() as session:
         last = session.execute(text("select kind from audit_event order by seq desc limit 2")).scalars().all()
-    assert last == ["note", "note"]
+        head = session.execute(text("select value from counter where name = 'audit_head'")).scalar_one()
+    assert last == ["note", "note"] and head == result["events"]
+
+
+def test_deleting_the_newest_event_is_detected(core):
+    """The head always names the last event: removing the tail of the log breaks verification."""
+    case = core.file_case(None, "simple", {"subject": "tail"})
+    intake1 = core.actor_for("intake1")
+    task_id = core.get_case(intake1, case["id"])["open_tasks"][0]["id"]
+    core.claim_task(intake1, task_id)
+    intact = core.verify_audit()
+    assert intact["ok"], intact
+    with core.ctx.db.transaction() as session:
+        session.execute(text("delete from audit_event where seq = (select max(seq) from audit_event)"))
+    broken = core.verify_audit()
+    assert not broken["ok"] and broken["first_bad_seq"] == intact["events"]
 
 
 def test_events_recorded_are_readable_in_the_same_transaction(core):
