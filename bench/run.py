@@ -81,6 +81,44 @@ def ok(answer, what: str):
     return body
 
 
+class LiveServer:
+    """The production server for the HTTP measures, watched for memory: when the watchdog kills
+    it (the measure in flight fails), the next request starts it again and signs in again."""
+
+    def __init__(self, url: str, field_key: str, args):
+        self.url, self.field_key, self.args = url, field_key, args
+        self.server: Server | None = None
+        self.staff = None
+        self.peak = (0.0, 0.0)
+        self.kills: list[float] = []
+
+    def request(self, method: str, path: str, body=None, query=None):
+        if self.server is None or self.server.process.poll() is not None:
+            self._retire()
+            # Slow answers are measured, not cut: gunicorn and the client wait up to SLOW_SECONDS.
+            self.server = Server(self.url, self.field_key, self.args.workers, self.args.threads,
+                                 timeout=SLOW_SECONDS).start()
+            self.server.watch(self.args.max_rss)
+            self.staff = login(self.server.port, "intake1", PASSWORD, timeout=SLOW_SECONDS)
+        return self.staff.request(method, path, body, query)
+
+    def _retire(self) -> None:
+        if self.server is None:
+            return
+        if self.server.killed_at_mb is not None:
+            self.kills.append(self.server.killed_at_mb)
+            peak = self.server.peak_at_kill
+        else:
+            peak = self.server.peak_rss_mb()
+        self.peak = (max(self.peak[0], peak[0]), max(self.peak[1], peak[1]))
+        self.staff.close()
+        self.server.stop()
+        self.server = None
+
+    def stop(self) -> None:
+        self._retire()
+
+
 class Lists:
     """The list endpoints as they are: paged by cursor ({"items", "next", "total"}) or not."""
 
@@ -127,24 +165,23 @@ def measure_size(engine, clock: FakeClock, url: str, field_key: str, args, templ
         engine.complete_task(intake, task["id"], REVIEW)
     results["claim + complete"] = timed(claim_complete, len(ids))
 
-    # Slow answers are measured, not cut: gunicorn and the client wait up to SLOW_SECONDS.
-    server = Server(url, field_key, args.workers, args.threads, timeout=SLOW_SECONDS).start()
+    live = LiveServer(url, field_key, args)
     try:
-        staff = login(server.port, "intake1", PASSWORD, timeout=SLOW_SECONDS)
+        live.request("GET", "/login")
         http_cases = [file_one(engine, clock, "complaint", "intake1")["id"] for _ in range(args.samples)]
         tasks = iter([open_task(engine, case_id, "review")["id"] for case_id in http_cases])
         held: list[int] = []
 
         def claim():
             held.append(next(tasks))
-            ok(staff.request("POST", f"/api/v1/tasks/{held[-1]}/claim"), "claim")
+            ok(live.request("POST", f"/api/v1/tasks/{held[-1]}/claim"), "claim")
         results["claim (HTTP)"] = timed(claim, args.samples)
         done = iter(held)
         results["complete (HTTP)"] = timed(
-            lambda: ok(staff.request("POST", f"/api/v1/tasks/{next(done)}/complete", {"data": REVIEW}), "complete"),
+            lambda: ok(live.request("POST", f"/api/v1/tasks/{next(done)}/complete", {"data": REVIEW}), "complete"),
             len(held))
 
-        lists = Lists(staff)
+        lists = Lists(live)
         results["inbox mine (HTTP)"] = timed(None, args.samples, lambda: lists.get("/api/v1/tasks", scope="mine"))
         results["inbox available (HTTP)"] = timed(None, args.samples,
                                                   lambda: lists.get("/api/v1/tasks", scope="available"))
@@ -153,11 +190,11 @@ def measure_size(engine, clock: FakeClock, url: str, field_key: str, args, templ
                                                                  lambda: lists.deep("/api/v1/cases"))
         closed = templates["complaint/closed"][0]
         history = f"/api/v1/cases/{closed}/history"
-        results["case history (HTTP)"] = timed(lambda: ok(staff.request("GET", history), "history"), args.samples)
-        results["server peak RSS"] = server.peak_rss_mb()
-        staff.close()
+        results["case history (HTTP)"] = timed(lambda: ok(live.request("GET", history), "history"), args.samples)
     finally:
-        server.stop()
+        live.stop()
+    results["server peak RSS"] = live.peak
+    results["server kills"] = live.kills
 
     results.update(sweep(engine, clock, now))
     with engine.ctx.db.engine.connect() as conn:
@@ -217,6 +254,11 @@ def table(sizes: list[int], by_size: dict[int, dict], database: str, args) -> st
         largest, total = by_size[size]["server peak RSS"]
         line += f"{f'{largest:.0f} / {total:.0f}':>30}"
     lines.append(line)
+    line = f"{'server killed by the memory watchdog at, MiB':{width}}"
+    for size in sizes:
+        kills = by_size[size]["server kills"]
+        line += f"{', '.join(f'{mb:.0f}' for mb in kills) or 'never':>30}"
+    lines.append(line)
     line = f"{'timers fired per sweep; pending at the sweep':{width}}"
     for size in sizes:
         found = by_size[size]
@@ -241,6 +283,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--max-rss", type=float, default=4096,
+                        help="MiB (master and workers together) at which the server is killed; the measure fails")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 

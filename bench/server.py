@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -74,6 +75,34 @@ class Server:
                 continue
             peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
         return (max(peaks), sum(peaks)) if peaks else (0.0, 0.0)
+
+    def rss_mb(self) -> float:
+        """Resident memory now (VmRSS) of the master and workers together, in MiB."""
+        total = 0.0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            total += sum(int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:"))
+        return total
+
+    def watch(self, limit_mb: float) -> None:
+        """SIGKILL the server if master and workers together pass `limit_mb` (a shared machine must
+        not be driven out of memory by an unbounded endpoint); `killed_at_mb` says it happened."""
+        self.killed_at_mb = None
+
+        def watchdog():
+            while self.process is not None and self.process.poll() is None:
+                now = self.rss_mb()
+                if now > limit_mb:
+                    self.peak_at_kill = self.peak_rss_mb()
+                    self.killed_at_mb = now
+                    self.kill()
+                    return
+                time.sleep(0.25)
+
+        threading.Thread(target=watchdog, daemon=True).start()
 
     def kill(self) -> None:
         """SIGKILL the master and every worker at once (a crash, not a shutdown)."""

@@ -1,4 +1,5 @@
-"""The `complaintflow` command line: serve, backup, restore (cli_ops), scheduler, timers fire, audit verify, deploy, demo.
+"""The `complaintflow` command line: scheduler, timers fire, audit verify, deploy, demo (serve, backup
+and restore are in cli_ops, key and retention commands in cli_confidential).
 
 The same commands hang under `flask` (`app.cli`) so tests drive them with `app.test_cli_runner()`.
 """
