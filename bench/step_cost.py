@@ -31,7 +31,7 @@ from engine import EngineSettings, build_engine  # noqa: E402
 from engine.clock import FakeClock  # noqa: E402
 from engine.crypto import generate_key  # noqa: E402
 from engine.handler_api import HandlerContext  # noqa: E402
-from engine.lookups import DatabaseLookups  # noqa: E402
+from bench.reference import MemoryLookups  # noqa: E402
 from engine.models import Case, ProcessDefinition, Task  # noqa: E402
 from engine.runtime import clock_at, serializer  # noqa: E402
 from engine.script_env import CaseScriptEngine  # noqa: E402
@@ -61,32 +61,6 @@ class StatementCounter:
         finally:
             self.counting = False
         return time.perf_counter() - started, time.process_time() - cpu, self.count
-
-
-class MemoryLookups(DatabaseLookups):
-    """The handlers' lookups without a database: the reference cycle is SpiffWorkflow's work
-    plus the handlers' own, nothing stored."""
-
-    def __init__(self, calendar, now, zone):
-        super().__init__(None, calendar, now, zone)
-
-    def next_number(self, prefix):
-        return f"{prefix}-0"
-
-    def group_members(self, group):
-        return []
-
-    def user_groups(self, username):
-        return []
-
-    def find_username(self, name):
-        return None
-
-    def conflicted_users(self, parties):
-        return []
-
-    def complainant_history(self, organisation, case_type):
-        return []
 
 
 def reference_cycle(engine, case_id: int, rounds: int) -> float:
