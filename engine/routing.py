@@ -31,10 +31,14 @@ def escalation_group(case: Case) -> str:
 
 def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
     """Who may still take this task: its named candidates, else its group's members, minus the recused."""
-    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
-    pool = list(task.candidates) if task.candidates else (
-        users.group_members(session, task.candidate_group) if task.candidate_group else [])
-    return [u for u in pool if u not in excluded]
+    if task.candidates:
+        excluded = recused_from(session, case_id)
+        return [u for u in task.candidates if u not in excluded]
+    return users.group_members(session, task.candidate_group, not_recused_from=case_id) if task.candidate_group else []
+
+
+def recused_from(session: Session, case_id: int) -> set[str]:
+    return set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
 
 
 def set_candidates(session: Session, task: Task, names: list[str] | None) -> None:
@@ -55,7 +59,8 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
     if task.state != "ready":
         return
     now = now or case.updated_at
-    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case.id)))
+    # (a new row of an ordinary case has neither: then one statement asks for an eligible member)
+    excluded = recused_from(session, case.id) if task.candidates or task.assignee else set()
     if task.candidates and excluded & set(task.candidates):
         set_candidates(session, task, [u for u in task.candidates if u not in excluded])
         if task.candidates is None:
@@ -90,7 +95,7 @@ def _hand_to_admins(session: Session, case: Case, task: Task, now: datetime) -> 
     the admins who may see the case become the task's candidates and are told, so it never waits
     for ever. A confidential report's circle is never widened: there the event is recorded and the
     committee's own superiors must act outside the system (检举控告: one level up)."""
-    excluded = set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case.id)))
+    excluded = recused_from(session, case.id)
     admins = [] if case.confidential else [u for u in users.users_with_role(session, "admin") if u not in excluded]
     audit.record(session, at=now, actor="system", kind="no_eligible_candidate", case_id=case.id,
                  element_id=task.element_id, detail={"task": task.id, "group": task.candidate_group,

@@ -30,7 +30,7 @@ from .clock import aware
 from .context import EngineContext
 from .errors import (Conflict, EngineError, Forbidden, InvalidInput, NotFound, Rejected, TooManyAttempts,
                      Unauthorized)
-from .models import ApiToken, GroupMember, StaffGroup, User
+from .models import ApiToken, CaseExclusion, GroupMember, StaffGroup, User
 
 TOKEN_LIFETIME = timedelta(hours=12)
 # A browser's session cookie ends with the browser; the server caps it like Flask's permanent
@@ -376,11 +376,14 @@ def ensure_user(session: Session, username: str, password: str, display_name: st
     session.flush()
 
 
-def group_members(session: Session, group: str) -> list[str]:
-    rows = session.scalars(select(GroupMember.username).join(User, User.username == GroupMember.username)
-                           .where(GroupMember.group_name == group, User.active.is_(True))
-                           .order_by(GroupMember.username))
-    return list(rows)
+def group_members(session: Session, group: str, not_recused_from: int | None = None) -> list[str]:
+    """The group's active members (with `not_recused_from`: those not recused from that case)."""
+    query = (select(GroupMember.username).join(User, User.username == GroupMember.username)
+             .where(GroupMember.group_name == group, User.active.is_(True)).order_by(GroupMember.username))
+    if not_recused_from is not None:
+        query = query.where(GroupMember.username.not_in(
+            select(CaseExclusion.username).where(CaseExclusion.case_id == not_recused_from)))
+    return list(session.scalars(query))
 
 
 def user_groups(session: Session, username: str) -> list[str]:
