@@ -26,13 +26,29 @@ STAMP = "calendar"
 PACKAGE_SOURCE = "chinese_calendar"
 
 
+SEEN = "calendar_stamp_seen"  # session.info: the stamp as this transaction read it
+
+
+def stamp_column():
+    """The stamp as a scalar column, for a step's first select to carry along (then `note_stamp`)."""
+    return select(Counter.value).where(Counter.name == STAMP).scalar_subquery().label("calendar_stamp")
+
+
+def note_stamp(session: Session, value: int | None) -> None:
+    session.info[SEEN] = value or 0
+
+
 def stamp(session: Session) -> int:
+    """Which edit of the calendar table this transaction sees (0: never edited)."""
+    if SEEN in session.info:
+        return session.info[SEEN]
     row = session.get(Counter, STAMP)
     return row.value if row else 0
 
 
 def bump(session: Session) -> None:
     """Tell every process its cached calendar is stale."""
+    session.info.pop(SEEN, None)
     row = session.get(Counter, STAMP)
     if row is None:
         session.add(Counter(name=STAMP, value=1, text=""))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, paging, users
+from . import audit, calendar_store, paging, users
 from .access import visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -204,7 +204,7 @@ def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with
           hidden_ok: bool = False) -> Loaded:
     """The task, its case (NotFound when the actor may not see it) and its definition (cached), in
     one statement; `with_open_tasks` (a step) brings the case's other ready rows and its workflow.
-    The audit head comes along, so the call's events are appended without reading it again."""
+    The audit head and the calendar stamp come along, so neither is read again by the step."""
     recused = (select(func.aggregate_strings(CaseExclusion.username, RECUSED_SEPARATOR))
                .where(CaseExclusion.case_id == Case.id).scalar_subquery())
     excluded = exists().where(CaseExclusion.case_id == Case.id, CaseExclusion.username == actor.username)
@@ -213,7 +213,8 @@ def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with
         case_of_task = select(Task.case_id).where(Task.id == task_id).scalar_subquery()
         wanted = or_(wanted, and_(Task.case_id == case_of_task, Task.state == "ready"))
     query = (select(Task, Case, visible_cases(actor).label("visible"), excluded.label("excluded"),
-                    recused.label("recused"), *audit.head_columns())
+                    recused.label("recused"), *audit.head_columns(),
+                    calendar_store.stamp_column())
              .join(Case, Case.id == Task.case_id).where(wanted))
     if not with_open_tasks:  # not a step: the workflow stays in the database
         query = query.options(defer(Case.workflow_json))
@@ -224,6 +225,7 @@ def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with
     if not mine.visible and not hidden_ok:
         raise NotFound("no such case")
     audit.note_head(session, mine.audit_head_seq, mine.audit_head_hash)
+    calendar_store.note_stamp(session, mine.calendar_stamp)
     return Loaded(mine.Task, mine.Case, ctx.definitions.get(session, mine.Case.definition_id), bool(mine.visible),
                   bool(mine.excluded), set(filter(None, (mine.recused or "").split(RECUSED_SEPARATOR))),
                   [r.Task for r in rows if r.Task.state == "ready"])
