@@ -25,7 +25,7 @@ from .access import load_visible_case
 from .actors import Actor
 from .clock import aware, to_iso
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import Case, CasePause, ExtensionRequest, ProcessDefinition, Task
+from .models import Case, CasePause, ExtensionRequest, Task
 from .steps import CaseStep
 
 PAUSE_KINDS = ("correction", "expert_review", "other")
@@ -35,7 +35,7 @@ CLOCK_KEEPERS = {"complaint": "supervisor", "tender_complaint": "tender_head", "
 
 
 def _step(ctx, session: Session, case: Case, actor: str, now: datetime) -> CaseStep:
-    step = CaseStep(ctx, session, case, session.get(ProcessDefinition, case.definition_id), actor, now)
+    step = CaseStep(ctx, session, case, ctx.definitions.get(session, case.definition_id), actor, now)
     step.restore()
     return step
 

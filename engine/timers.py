@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import audit
 from .context import EngineContext
 from .errors import WorkflowFailed
-from .models import Case, ProcessDefinition, Timer
+from .models import Case, Timer
 from .steps import CaseStep
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def _fire_case(ctx: EngineContext, case_id: int, as_of: datetime, worker: str) -
             case = session.get(Case, case_id)
             if case.status != "open" or case.paused_at is not None:
                 return 0
-            definition = session.get(ProcessDefinition, case.definition_id)
+            definition = ctx.definitions.get(session, case.definition_id)  # cached: no spec read per timer
             # SpiffWorkflow fires a timer strictly after its due time; "due at as_of" must fire.
             step = CaseStep(ctx, session, case, definition, "scheduler", as_of + timedelta(microseconds=1))
             step.restore()
