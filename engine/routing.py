@@ -41,15 +41,16 @@ def recused_from(session: Session, case_id: int) -> set[str]:
     return set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
 
 
-def set_candidates(session: Session, task: Task, names: list[str] | None) -> None:
+def set_candidates(session: Session, task: Task, names: list[str] | None, offered: bool = True) -> None:
     """Name who may take this task (None or []: its group does), on the row and in the
-    `task_candidate` rows the inbox query reads. The only writer of either."""
+    `task_candidate` rows the inbox query reads. The only writer of either. A task no longer
+    open (`offered=False`) keeps its names on the row for the record, and leaves the inbox table."""
     names = list(dict.fromkeys(n for n in (names or []) if n)) or None
     task.candidates = names
     if task.id is None:
         session.flush()
     session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
-    if names:
+    if names and offered:
         session.execute(insert(TaskCandidate), [{"task_id": task.id, "username": n} for n in names])
 
 

@@ -267,6 +267,8 @@ class CaseStep:
                 row.state = "cancelled" if row.completed_at is None and row.completed_by is None else "completed"
                 if row.state == "cancelled":
                     self.audit("task_cancelled", {"task": row.id}, row.element_id)
+                if row.candidates:  # a closed task offers itself to nobody (keeps the named inbox small)
+                    set_candidates(session, row, row.candidates, offered=False)
         for spiff_id, human in ready.items():
             if spiff_id in open_rows:
                 row = open_rows[spiff_id]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import event, insert, select, update
 
 from engine import tasks as inbox_rules
-from engine.models import Case, CaseExclusion, CaseViewer, Task
+from engine.models import Case, CaseExclusion, CaseViewer, Task, TaskCandidate
 from engine.routing import set_candidates
 from tests.factories import every
 
@@ -237,3 +237,14 @@ def test_the_alert_sweep_reads_only_due_rows(engine, make_case):
         assert engine.send_task_alerts(now) == 3
     assert 3 <= counter.rows <= 3 * 3  # the due rows: found, read to word the notice, its holder looked up
     assert engine.send_task_alerts(now) == 0
+
+
+def test_a_closed_task_leaves_the_named_candidates_table(engine, make_case, work):
+    case = make_case("complaint", by="intake1")
+    task_id = review_task(engine, case["id"])
+    with engine.ctx.db.transaction() as session:
+        set_candidates(session, session.get(Task, task_id), ["intake2"])
+    work(case["id"], "review", "intake2", decision="accept", reason="受理", complex=False)
+    with engine.ctx.db.transaction() as session:
+        assert session.scalars(select(TaskCandidate).where(TaskCandidate.task_id == task_id)).all() == []
+        assert session.get(Task, task_id).candidates == ["intake2"]  # the row keeps who was named
