@@ -39,11 +39,7 @@ END_EVENT_ID = re.compile(r"^end_(%s)(_\w+)?$" % "|".join(CASE_STATUSES))
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
-BUNDLED = (
-    ("complaint", "客户投诉 / Customer complaint", "complaint.bpmn"),
-    ("tender_complaint", "招标投标投诉 / Tender complaint", "tender_complaint.bpmn"),
-    ("internal_report", "员工投诉与举报 / Internal report", "whistleblower.bpmn"),
-)
+BUNDLE_MANIFEST = "bundled.json"  # in the processes folder: [{"key", "name", "diagram"}], deployed at first start
 
 
 def safe_xml(content: bytes, filename: str):
@@ -137,7 +133,8 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
               if p.get("id") == main_id for s in p.iterfind("bpmn:startEvent", NS)]
     summary.update(process_id=main_id, intake_form=intake,
                    intake_lane=next((summary["lane_of"][s] for s in starts if s in summary["lane_of"]), None),
-                   anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)))
+                   anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)),
+                   escalation_group=_process_properties(bpmn_trees, main_id).get("escalationGroup"))
     return summary, serialize_spec(spec, subprocess_specs)
 
 
@@ -282,6 +279,16 @@ def _properties(node) -> dict:
     return {p.get("name"): p.get("value") for p in node.iterfind(".//spiff:property", NS)}
 
 
+def _process_properties(trees: dict, process_id: str) -> dict:
+    """The process element's own `spiffworkflow:property` values (not its elements')."""
+    for tree in trees.values():
+        for process in tree.iterfind("bpmn:process", NS):
+            if process.get("id") == process_id:
+                return {p.get("name"): p.get("value")
+                        for p in process.iterfind("bpmn:extensionElements/spiff:properties/spiff:property", NS)}
+    return {}
+
+
 def _main_process(process_ids: list[str], preferred: str | None, trees: dict) -> str:
     if preferred in process_ids:
         return preferred
@@ -340,6 +347,14 @@ def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, fil
     session.flush()
     session.info.setdefault(UNCOMMITTED, set()).add(row.id)
     return row
+
+
+def bundled_types(processes_dir: Path) -> list[dict]:
+    """The types the processes folder ships (its manifest), whose diagram is there."""
+    manifest = processes_dir / BUNDLE_MANIFEST
+    if not manifest.exists():
+        return []
+    return [t for t in json.loads(manifest.read_text(encoding="utf-8")) if (processes_dir / t["diagram"]).exists()]
 
 
 def bundled_files(processes_dir: Path, bpmn_file: str, key: str) -> dict[str, bytes]:

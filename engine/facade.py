@@ -73,10 +73,11 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
         deployed = []
         with self._tx() as session:
             known = {d.key for d in definitions.latest_of_each(session)}
-            for key, name, bpmn in definitions.BUNDLED:
-                if key in known or not (self.ctx.settings.processes_dir / bpmn).exists():
+            for shipped in definitions.bundled_types(self.ctx.settings.processes_dir):
+                key, name = shipped["key"], shipped["name"]
+                if key in known:
                     continue
-                files = definitions.bundled_files(self.ctx.settings.processes_dir, bpmn, key)
+                files = definitions.bundled_files(self.ctx.settings.processes_dir, shipped["diagram"], key)
                 row = definitions.deploy(session, self.ctx.registry, key, name, files, True, "system", self.ctx.now())
                 audit.record(session, at=self.ctx.now(), actor="system", kind="process_deployed",
                              detail={"key": key, "version": row.version})
