@@ -17,7 +17,7 @@ from .access import excluded_users
 from .actors import Actor
 from .clock import aware, to_iso
 from .errors import Forbidden, InvalidInput, NotFound
-from .models import Case, CaseExclusion, Conflict, Task
+from .models import Case, CaseExclusion, Conflict, ProcessDefinition, Task
 from .routing import route_to_eligible
 
 PARTY_KINDS = ("person", "department", "organisation")
@@ -107,9 +107,11 @@ def party_names(session: Session, party: str) -> list[str]:
 
 
 def reroute_open_tasks(session: Session, case: Case, now: datetime) -> None:
-    """Take the case's open tasks away from excluded users and escalate lanes left empty."""
+    """Take the case's open tasks away from excluded users and escalate lanes left empty (to the
+    group its diagram names)."""
+    summary = session.scalar(select(ProcessDefinition.summary).where(ProcessDefinition.id == case.definition_id))
     for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id)):
-        route_to_eligible(session, case, task, {}, now=now)
+        route_to_eligible(session, case, task, summary or {}, now=now)
 
 
 def list_conflicts(session: Session, actor: Actor, now: datetime, username: str | None = None) -> list[dict]:

@@ -15,18 +15,17 @@ from sqlalchemy.orm import Session
 from . import audit, users
 from .models import Case, CaseExclusion, Notification, Task, TaskCandidate
 
-# The group a type's tasks go up to when their lane has nobody eligible left; case data
-# `escalation_group` overrides it for one case.
-ESCALATION_GROUPS = {"complaint": "supervisor", "tender_complaint": "tender_head", "internal_report": "committee"}
+# Where a task goes when its lane has nobody eligible left: the case's `escalation_group` data,
+# else its diagram's process property `escalationGroup`, else this.
 DEFAULT_ESCALATION = "supervisor"
 
 
-def escalation_group(case: Case) -> str:
-    """Where this case's tasks go when their own lane is empty."""
+def escalation_group(case: Case, summary: dict) -> str:
+    """Where this case's tasks go when their own lane is empty (`summary`: its definition's)."""
     override = (case.data or {}).get("escalation_group")
     if isinstance(override, str) and override:
         return override
-    return ESCALATION_GROUPS.get(case.type_key, DEFAULT_ESCALATION)
+    return summary.get("escalation_group") or DEFAULT_ESCALATION
 
 
 def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
@@ -72,7 +71,7 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
         task.assignee, task.claimed_at = None, None
     if eligible_candidates(session, case.id, task):
         return
-    target = escalation_group(case)
+    target = escalation_group(case, summary)
     if target == task.candidate_group and not task.candidates:
         _hand_to_admins(session, case, task, now)
         return

@@ -107,7 +107,7 @@ def _send(ctx: EngineContext, session, task_id: int, kind: str, as_of: datetime)
                               .values({sent_at.key: as_of})).rowcount
     if claimed != 1:
         return 0
-    case = session.scalars(select(Case).options(load_only(Case.id, Case.number, Case.type_key, Case.data))
+    case = session.scalars(select(Case).options(load_only(Case.id, Case.number, Case.type_key, Case.data, Case.definition_id))
                            .where(Case.id == task.case_id)).one()
     label = "催办 / reminder: due soon" if kind == "reminder" else "督办 / escalation: overdue"
     note = {"kind": kind, "subject": f"{task.name} — {label}",
@@ -115,6 +115,6 @@ def _send(ctx: EngineContext, session, task_id: int, kind: str, as_of: datetime)
     if kind == "reminder":
         note["task"] = task.element_id
     else:
-        note["to_group"] = escalation_group(case)
+        note["to_group"] = escalation_group(case, ctx.definitions.get(session, case.definition_id).summary)
     notifications.deliver(ctx, session, case, note, as_of, "scheduler")
     return 1

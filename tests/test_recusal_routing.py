@@ -142,3 +142,12 @@ def test_a_complaint_against_the_only_supervisor_goes_to_the_admins(engine, make
     assert any(n["kind"] == "escalation" for n in every(engine.list_notifications, admin))
     engine.claim_task(admin, approve["id"])
     assert engine.complete_task(admin, approve["id"], {"approved": True, "comment": "同意"})["case_status"] == "open"
+
+
+def test_an_emptied_lane_goes_to_the_group_the_diagram_names(engine, make_case):
+    """The tender diagram names `tender_head` (process property `escalationGroup`): when its only
+    clerk declares a conflict with the tenderer, the waiting task goes up there, not to a default."""
+    case = make_case("tender_complaint")
+    engine.declare_conflict(engine.actor_for("clerk1"), "城南水务集团", "曾任职 / former employee")
+    task = engine.get_case(engine.actor_for("auditor1"), case["id"])["open_tasks"][0]
+    assert task["lane"] == "tender_clerk" and task["candidate_group"] == "tender_head"
