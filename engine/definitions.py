@@ -10,6 +10,7 @@ activity leads back to its own process, and every end event says how the case en
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 import threading
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .errors import DeploymentInvalid, NotFound
 from .handler_api import HandlerRegistry
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessType
 from .runtime import ParsedSpec, parse_spec, serialize_spec
 from .script_env import check_expression, check_script
 
@@ -331,8 +332,9 @@ def _problem_from(exc: ValidationException, trees: dict) -> Problem:
 # --- storage -------------------------------------------------------------------------------
 
 def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, files: dict[str, bytes],
-           public: bool, actor: str, now: datetime) -> ProcessDefinition:
-    """Validate and store a new version of a type; earlier versions keep running their cases."""
+           public: bool, actor: str, now: datetime, comment: str = "") -> ProcessDefinition:
+    """Validate and store a new version of a type, and point new cases at it; earlier versions
+    keep running their cases. A version never changes once stored (see engine.versions)."""
     if not KEY_PATTERN.match(key or ""):
         raise DeploymentInvalid("invalid key", {"key": "lowercase letters, digits and _ (2–41 chars)"})
     if not (name or "").strip():
@@ -342,11 +344,34 @@ def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, fil
     row = ProcessDefinition(
         key=key, version=(latest or 0) + 1, name=name.strip(), process_id=summary["process_id"],
         public=public, files={n: c.decode("utf-8") for n, c in files.items()}, spec_json=spec_json,
-        summary=summary, deployed_at=now, deployed_by=actor)
+        summary=summary, deployed_at=now, deployed_by=actor, comment=(comment or "").strip(),
+        sha256=content_hash(files))
     session.add(row)
     session.flush()
     session.info.setdefault(UNCOMMITTED, set()).add(row.id)
+    point_latest(session, key, row.version, actor, now)
     return row
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    """The SHA-256 of a deployment's files (each file's name and bytes, in name order): two
+    deployments of the same files have the same hash."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(files[name]).hexdigest().encode() + b"\n")
+    return digest.hexdigest()
+
+
+def point_latest(session: Session, key: str, version: int, actor: str, now: datetime) -> int | None:
+    """Make `version` the one new cases of `key` start on; the version it replaces (None: first)."""
+    pointer = session.get(ProcessType, key)
+    if pointer is None:
+        session.add(ProcessType(key=key, latest_version=version, updated_by=actor, updated_at=now))
+        session.flush()
+        return None
+    before = pointer.latest_version
+    pointer.latest_version, pointer.updated_by, pointer.updated_at = version, actor, now
+    return before
 
 
 def bundled_types(processes_dir: Path) -> list[dict]:
@@ -366,21 +391,22 @@ def bundled_files(processes_dir: Path, bpmn_file: str, key: str) -> dict[str, by
     return files
 
 
+def _pointed():
+    """Definition rows that are their type's latest (the `process_type` pointer)."""
+    return select(ProcessDefinition).join(ProcessType, (ProcessType.key == ProcessDefinition.key)
+                                          & (ProcessType.latest_version == ProcessDefinition.version))
+
+
 def latest(session: Session, key: str) -> ProcessDefinition:
-    row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                          .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    """The version new cases of `key` start on (the newest unless an owner rolled it back)."""
+    row = session.scalars(_pointed().where(ProcessDefinition.key == key)).first()
     if row is None:
         raise NotFound(f"no complaint type {key!r}")
     return row
 
 
 def latest_of_each(session: Session) -> list[ProcessDefinition]:
-    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-              .group_by(ProcessDefinition.key).subquery())
-    rows = session.scalars(select(ProcessDefinition).join(
-        newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
-        .order_by(ProcessDefinition.key))
-    return list(rows)
+    return list(session.scalars(_pointed().order_by(ProcessDefinition.key)))
 
 
 def describe(row: ProcessDefinition) -> dict:

@@ -28,7 +28,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, audit_log, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers, users
+from . import (audit, audit_log, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers,
+               users, versions)
 from .actors import Actor
 from .context import EngineContext
 from .credentials import DeferredActor
@@ -37,10 +38,13 @@ from .errors import Conflict, Forbidden, InvalidInput
 from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
+from .facade_directory import DirectoryOperations
 from .facade_pages import PageOperations
+from .facade_versions import VersionOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations,
+                      VersionOperations, DirectoryOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -93,13 +97,21 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
         with self._tx() as session:
             return definitions.describe(definitions.latest(session, key))
 
-    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool) -> dict:
+    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool, *,
+               comment: str = "", confirm_replace: bool = False) -> dict:
+        """A new version (new cases start on it). A different process under an existing key (another
+        main process, or no step in common) is refused with what changes (409) unless confirmed."""
         if not actor.has_role("admin", "process_owner"):
             raise Forbidden("only admins and process owners deploy processes")
         with self._tx() as session:
-            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now())
-            audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed",
-                         detail={"key": key, "version": row.version, "files": sorted(files)})
+            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username,
+                                     self.ctx.now(), comment=comment)
+            replaced = versions.check_replacement(session, row, confirm_replace)
+            detail = {"key": key, "version": row.version, "files": sorted(files), "sha256": row.sha256,
+                      "comment": row.comment}
+            if replaced:
+                detail["replaced_process"] = replaced["process_id"]
+            audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed", detail=detail)
             return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------
