@@ -25,6 +25,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,79}$")
 GROUP_KEY = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
 MAX_GROUPS_PER_USER = 50
 MAX_MEMBERS_SHOWN = 200
+MAX_SENT_UP = 1000  # free tasks of an emptied group re-routed at once (the rest wait for the stuck-task list)
 
 
 def _admin(actor: Actor) -> None:
@@ -318,6 +319,11 @@ def remove_member(ctx: EngineContext, session: Session, actor: Actor, key: str, 
         held = select(Task).where(Task.assignee == username, Task.state == "ready", Task.candidate_group == key,
                                   Task.candidates.is_(None))
         _give_back(ctx, session, actor, list(session.scalars(held)), username, "left the group")
+        if not users.group_members(session, key):  # nobody left to take the group's tasks: they go up
+            waiting = select(Task).where(Task.candidate_group == key, Task.state == "ready",
+                                         Task.assignee.is_(None), Task.candidates.is_(None))
+            _give_back(ctx, session, actor, list(session.scalars(waiting.order_by(Task.id).limit(MAX_SENT_UP))),
+                       username, "the group has no members left")
     return get_group(session, actor, key)
 
 
