@@ -63,3 +63,12 @@ class DirectoryOperations:
         """The user's held tasks of that group go back to the group (audited)."""
         with self._tx() as session:
             return directory.remove_member(self.ctx, session, actor, key, username)
+
+    def users_page(self, actor: Actor, username: str | None = None, cursor: str | None = None) -> dict:
+        """What the admin's users page shows, in one transaction: one page of users (or the one
+        being edited) and the groups to choose from (the first 100 by key)."""
+        with self._tx() as session:
+            groups = directory.list_groups(session, actor, 100)["items"]
+            if username is not None:
+                return {"user": directory.get_user(session, actor, username), "groups": groups}
+            return {"users": directory.list_users(session, actor, 50, cursor), "groups": groups}

@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import versions
+from . import definitions, versions
 from .actors import Actor
 from .context import EngineContext
 
@@ -39,3 +39,15 @@ class VersionOperations:
         with self._tx() as session:
             return versions.migrate(self.ctx, session, actor, key, from_version, to_version, cases, dry_run,
                                     limit, cursor)
+
+    def versions_page(self, actor: Actor, key: str, cursor: str | None = None) -> dict:
+        """The type's versions page in one transaction: the type as new cases see it and one page
+        of its versions."""
+        with self._tx() as session:
+            listed = versions.list_versions(session, actor, key, 50, cursor)
+            return {"type": definitions.describe(definitions.latest(session, key)), "versions": listed}
+
+    def process_types_page(self, actor: Actor) -> list[dict]:
+        """Every type with the version new cases start on, and who set it when (owners, admins, auditors)."""
+        with self._tx() as session:
+            return versions.types_overview(session, actor)

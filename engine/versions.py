@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, definitions, paging
@@ -250,3 +250,18 @@ def _follow_renames(session: Session, step: CaseStep, case: Case, summary: dict,
                                      "reason": "the new version gives this step to another group"})
     session.flush()
 
+
+
+def types_overview(session: Session, actor: Actor) -> list[dict]:
+    """Each type: its latest version's name and public flag, how many versions it has, and who
+    last moved its pointer (one row per type: bounded by the number of types)."""
+    _may(actor, READERS, "see the process types")
+    counts = dict(session.execute(select(ProcessDefinition.key, func.count(ProcessDefinition.id))
+                                  .group_by(ProcessDefinition.key)).all())
+    out = []
+    for row in definitions.latest_of_each(session):
+        pointer = session.get(ProcessType, row.key)
+        out.append({"key": row.key, "name": row.name, "public": row.public, "latest_version": row.version,
+                    "versions": counts.get(row.key, 0), "process_id": row.process_id,
+                    "pointer_set_by": pointer.updated_by, "pointer_set_at": to_iso(pointer.updated_at)})
+    return out
