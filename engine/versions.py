@@ -19,7 +19,7 @@ from . import audit, definitions, paging
 from .actors import Actor
 from .clock import to_iso
 from .context import EngineContext
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, EngineError, Forbidden, InvalidInput, NotFound
 from .models import Case, ProcessDefinition, ProcessType
 from .steps import CaseStep, resolve_group
 from .workflow_migration import check_and_move
@@ -211,17 +211,24 @@ def _move_one(ctx: EngineContext, session: Session, actor: Actor, case_id: int, 
         return {**out, "movable": False, "reason": f"the case has ended ({case.status})"}
     step = CaseStep(ctx, session, case, ctx.definitions.get(session, case.definition_id), actor.username, now)
     step.restore()
-    check = check_and_move(step.run, target.spec, target.version)
+    check = check_and_move(step.run, target.spec, target.version, now)
     out.update(movable=check.movable, reason=check.reason, steps=check.moved_elements)
     if dry_run or not check.movable:
         return out
-    step.definition = target
-    case.definition_id = target.id
-    step._guard(lambda: step.run.run(now))  # a step the new diagram makes ready runs as any step would
-    step.audit("case_migrated", {"from_version": source.version, "to_version": target.version,
-                                 "steps": check.moved_elements})
-    step.finish()
-    _follow_renames(session, step, case, target.summary, now)
+    pending = session.info.setdefault(audit.PENDING, [])
+    recorded = len(pending)
+    try:
+        with session.begin_nested():  # one case that fails to run on leaves the batch's others moved
+            step.definition = target
+            case.definition_id = target.id
+            step._guard(lambda: step.run.run(now))  # a step the new diagram makes ready runs as any step would
+            step.audit("case_migrated", {"from_version": source.version, "to_version": target.version,
+                                         "steps": check.moved_elements})
+            step.finish()
+            _follow_renames(session, step, case, target.summary, now)
+    except EngineError as error:
+        del pending[recorded:]  # its audit events go with it
+        return {**out, "movable": False, "reason": f"it stopped on the new version: {error.message}"}
     out["moved"] = True
     return out
 

@@ -19,7 +19,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from .runtime import CaseRun, ParsedSpec, serializer
+from datetime import datetime
+
+from .runtime import CaseRun, ParsedSpec, bounded_step, serializer
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -43,9 +45,11 @@ def _kind(spec) -> str:
     return type(spec).__name__
 
 
-def check_and_move(run: CaseRun, target: ParsedSpec, target_version: int) -> MoveCheck:
+def check_and_move(run: CaseRun, target: ParsedSpec, target_version: int, now: datetime) -> MoveCheck:
     """Move `run`'s workflow onto `target` in memory when it can move (the caller saves it, or
-    throws it away for a dry run); the reason when it cannot."""
+    throws it away for a dry run); the reason when it cannot. `now` is the engine's clock: the
+    re-predicted branches evaluate their timers and conditions at that instant, within one run
+    budget, as any step does."""
     workflow = run.workflow
     if workflow.is_completed():
         return MoveCheck(False, "the case has already ended")
@@ -76,12 +80,8 @@ def check_and_move(run: CaseRun, target: ParsedSpec, target_version: int) -> Mov
                      for t in workflow.get_tasks(state=ACTIVE) if getattr(t.task_spec, "bpmn_id", None)})
     timers = _waiting_timer_values(workflow, top_diff)
     try:
-        migrate_workflow(top_diff, workflow, target.spec)
-        for sub_id, sub_diff in sub_diffs.items():
-            if sub_diff is not None:
-                sub = workflow.subprocesses[sub_id]
-                migrate_workflow(sub_diff, sub, target.subprocess_specs[sub.spec.name])
-        workflow.subprocess_specs = dict(target.subprocess_specs)
+        with bounded_step(now):
+            _move(workflow, target, top_diff, sub_diffs)
         for task in workflow.get_tasks(state=TaskState.WAITING):
             if task.id in timers:
                 task._set_internal_data(event_value=timers[task.id])
@@ -89,6 +89,16 @@ def check_and_move(run: CaseRun, target: ParsedSpec, target_version: int) -> Mov
     except Exception as exc:
         return MoveCheck(False, f"the workflow cannot be carried over: {exc}")
     return MoveCheck(True, None, active)
+
+
+def _move(workflow, target: ParsedSpec, top_diff, sub_diffs: dict) -> None:
+    """SpiffWorkflow's migration of the top workflow and each called process it is in."""
+    migrate_workflow(top_diff, workflow, target.spec)
+    for sub_id, sub_diff in sub_diffs.items():
+        if sub_diff is not None:
+            sub = workflow.subprocesses[sub_id]
+            migrate_workflow(sub_diff, sub, target.subprocess_specs[sub.spec.name])
+    workflow.subprocess_specs = dict(target.subprocess_specs)
 
 
 def _blocking_step(workflow, diff, target_version: int) -> str | None:

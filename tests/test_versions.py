@@ -162,3 +162,37 @@ def test_replacing_a_type_with_a_different_process_needs_confirmation(client, h,
     confirmed = deploy(client, h("admin1"), other, confirm_replace="1", comment="a new intake process")
     assert confirmed.status_code == 201, confirmed.get_json()
     assert confirmed.get_json()["version"] == 2
+
+
+def test_a_moved_case_keeps_its_claimed_task_and_its_waiting_timers(client, h, engine, make_case, work):
+    from sqlalchemy import select
+
+    from engine.models import Timer
+
+    def timers(case_id):
+        with engine.ctx.db.transaction() as session:
+            return sorted((t.element_id, t.due_at) for t in session.scalars(
+                select(Timer).where(Timer.case_id == case_id, Timer.fired_at.is_(None))))
+
+    case = make_case()
+    work(case["id"], "review", "intake1", decision="accept", reason="受理", complex=False)
+    admin = engine.actor_for("admin1")
+    task = next(t for t in engine.get_case(admin, case["id"])["open_tasks"] if t["element_id"] == "investigate")
+    holder = engine.actor_for("quality1")
+    engine.claim_task(holder, task["id"])
+    before = timers(case["id"])
+    assert before  # the reminder and the due time of the investigation
+    files = complaint_files(**{'name="调查处理 / Investigate"': 'name="调查核实 / Investigate"'})
+    assert deploy(client, h("owner1"), files, comment="rename investigate").status_code == 201
+    moved = client.post(f"{API}/process-types/complaint/migrations",
+                        json={"from_version": 1, "to_version": 2, "cases": [case["id"]], "dry_run": False},
+                        headers=h("owner1")).get_json()
+    assert moved["moved"] == 1, moved
+    after = engine.get_case(admin, case["id"])
+    open_task = next(t for t in after["open_tasks"] if t["element_id"] == "investigate")
+    assert open_task["id"] == task["id"] and open_task["assignee"] == "quality1"
+    assert open_task["name"] == "调查核实 / Investigate"
+    assert timers(case["id"]) == before
+    result = engine.complete_task(holder, task["id"], {"root_cause": "包装线封口温度过低", "responsibility": "company",
+                                                       "remedy": "exchange", "remedy_detail": "更换两条卷烟"})
+    assert [t["element_id"] for t in result["next_tasks"]] == ["approve"]  # on along the new version
