@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.test_versions import deploy, renamed_review
-from tests.test_api_support import h  # noqa: F401
+from tests.test_api_support import API, h  # noqa: F401
 
 
 def test_an_admin_creates_edits_and_disables_a_user_in_the_browser(login, engine, app):
@@ -62,3 +62,33 @@ def test_owners_see_versions_roll_back_and_preview_a_migration(client, h, login,
     assert engine.get_case(engine.actor_for("admin1"), case["id"])["version"] == 2
     assert login("auditor1").get("/process-types/complaint").status_code == 200
     assert login("intake1").get("/process-types").status_code == 403
+
+
+def test_each_page_and_call_is_one_transaction(login, client, h, engine):
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counted():
+        seen = {"n": 0}
+
+        def begun(_conn):
+            seen["n"] += 1
+
+        event.listen(engine.ctx.db.engine, "begin", begun)
+        try:
+            yield seen
+        finally:
+            event.remove(engine.ctx.db.engine, "begin", begun)
+
+    admin, headers = login("admin1"), h("admin1")
+    for request in (lambda: admin.get("/admin/users"), lambda: admin.get("/admin/users/intake1"),
+                    lambda: admin.get("/admin/groups"), lambda: admin.get("/process-types"),
+                    lambda: admin.get("/process-types/complaint"),
+                    lambda: client.get(f"{API}/process-types/complaint/versions", headers=headers),
+                    lambda: client.patch(f"{API}/users/intake2", json={"display_name": "受理员二"}, headers=headers),
+                    lambda: client.put(f"{API}/groups/intake/members/quality2", headers=headers)):
+        with counted() as seen:
+            assert request().status_code == 200
+        assert seen["n"] == 1, request.__code__.co_firstlineno

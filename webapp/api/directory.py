@@ -1,4 +1,4 @@
-"""Users and groups (admins): list, create, change, disable; memberships by PUT and DELETE."""
+"""Users and groups (admins; the engine checks the role, inside the request's one transaction): list, create, change, disable; memberships by PUT and DELETE."""
 from __future__ import annotations
 
 from flask import request
@@ -22,7 +22,7 @@ def _page() -> dict:
 
 
 @bp.get("/users")
-@staff_required("admin")
+@staff_required()
 def list_users(actor):
     """Users by username, paged (`limit`, `cursor`); `q`: usernames starting with it."""
     q = (request.args.get("q") or "")[:80] or None
@@ -30,7 +30,7 @@ def list_users(actor):
 
 
 @bp.post("/users")
-@staff_required("admin")
+@staff_required()
 def create_user(actor):
     """`{"username", "password", "display_name", "email", "roles", "groups"}`; 201 with the user."""
     user = engine().create_user(actor, json_body())
@@ -38,13 +38,13 @@ def create_user(actor):
 
 
 @bp.get(USER)
-@staff_required("admin")
+@staff_required()
 def get_user(actor, username: str):
     return reply(engine().get_user(actor, username))
 
 
 @bp.patch(USER)
-@staff_required("admin")
+@staff_required()
 def update_user(actor, username: str):
     """Any of display_name, email, roles, groups, active (false disables: sessions and tokens end,
     held tasks go back), password."""
@@ -52,14 +52,14 @@ def update_user(actor, username: str):
 
 
 @bp.get("/groups")
-@staff_required("admin")
+@staff_required()
 def list_groups(actor):
     """Groups by key, paged, each with its members."""
     return reply(engine().list_groups(actor, **_page()))
 
 
 @bp.post("/groups")
-@staff_required("admin")
+@staff_required()
 def create_group(actor):
     """`{"key", "name_zh", "name_en"}`; 201 with the group."""
     group = engine().create_group(actor, json_body())
@@ -67,27 +67,27 @@ def create_group(actor):
 
 
 @bp.get(GROUP)
-@staff_required("admin")
+@staff_required()
 def get_group(actor, key: str):
     return reply(engine().get_group(actor, key))
 
 
 @bp.patch(GROUP)
-@staff_required("admin")
+@staff_required()
 def rename_group(actor, key: str):
     """`{"name_zh", "name_en"}`: the group's display names."""
     return reply(engine().rename_group(actor, key, json_body()))
 
 
 @bp.put(f"{GROUP}/members/<username>")
-@staff_required("admin")
+@staff_required()
 def add_member(actor, key: str, username: str):
     """The user joins the group (idempotent); the group's tasks reach their inbox at once."""
     return reply(engine().add_group_member(actor, key, username))
 
 
 @bp.delete(f"{GROUP}/members/<username>")
-@staff_required("admin")
+@staff_required()
 def remove_member(actor, key: str, username: str):
     """The user leaves the group; the group's tasks they held go back to it (audited)."""
     return reply(engine().remove_group_member(actor, key, username))
