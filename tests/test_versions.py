@@ -196,3 +196,15 @@ def test_a_moved_case_keeps_its_claimed_task_and_its_waiting_timers(client, h, e
     result = engine.complete_task(holder, task["id"], {"root_cause": "包装线封口温度过低", "responsibility": "company",
                                                        "remedy": "exchange", "remedy_detail": "更换两条卷烟"})
     assert [t["element_id"] for t in result["next_tasks"]] == ["approve"]  # on along the new version
+
+
+def test_the_command_line_deploys_a_version_with_its_comment(runner, tmp_path, client, h):
+    paths = []
+    for name, content in renamed_review().items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        paths.append(str(path))
+    result = runner.invoke(args=["deploy", *paths, "--key", "complaint", "--name", "客户投诉", "--comment", "from the CLI"])
+    assert result.exit_code == 0, result.output
+    listed = client.get(f"{API}/process-types/complaint/versions", headers=h("owner1")).get_json()["items"]
+    assert listed[0]["version"] == 2 and listed[0]["comment"] == "from the CLI" and listed[0]["deployed_by"] == "cli"
