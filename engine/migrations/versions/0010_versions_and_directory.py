@@ -5,6 +5,9 @@ cases are found per version for migration; groups carry display names in Chinese
 Revision ID: 0010
 Revises: 0006
 """
+import hashlib
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -18,6 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
         batch_op.add_column(sa.Column('comment', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('sha256', sa.String(length=64), server_default='', nullable=False))
+
+    _hash_deployed_files()
 
     op.create_table('process_type',
     sa.Column('key', sa.String(length=80), nullable=False),
@@ -37,6 +42,20 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('name_zh', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('name_en', sa.String(length=200), server_default='', nullable=False))
     op.execute("UPDATE staff_group SET name_zh = label, name_en = label")
+
+
+def _hash_deployed_files() -> None:
+    """Versions deployed before this revision get their content hash (as engine.definitions.content_hash)."""
+    connection = op.get_bind()
+    rows = connection.execute(sa.text("SELECT id, files FROM process_definition")).all()
+    for row_id, files in rows:
+        files = json.loads(files) if isinstance(files, str) else (files or {})
+        digest = hashlib.sha256()
+        for name in sorted(files):
+            content = files[name].encode("utf-8")
+            digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(content).hexdigest().encode() + b"\n")
+        connection.execute(sa.text("UPDATE process_definition SET sha256 = :h WHERE id = :i"),
+                           {"h": digest.hexdigest(), "i": row_id})
 
 
 def downgrade() -> None:
