@@ -1,4 +1,5 @@
-"""Users and groups (admins; the engine checks the role, inside the request's one transaction): list, create, change, disable; memberships by PUT and DELETE."""
+"""Users and groups (admins): list, create, change, disable; memberships by PUT and DELETE. The
+engine checks the admin role inside the request's one transaction."""
 from __future__ import annotations
 
 from flask import request

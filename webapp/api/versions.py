@@ -1,8 +1,7 @@
-"""Versions of a complaint type (the engine checks the role, inside the request's one transaction): list them, read one's files, roll the latest pointer, and move
-running cases between versions (a dry run first)."""
+"""Versions of a complaint type: list them, read one's files, roll the latest pointer, and move
+running cases between versions (a dry run first). The engine checks the caller's role inside the
+request's one transaction."""
 from __future__ import annotations
-
-from flask import request
 
 from . import bp, engine
 from .auth_tokens import staff_required
