@@ -208,3 +208,26 @@ def test_the_command_line_deploys_a_version_with_its_comment(runner, tmp_path, c
     assert result.exit_code == 0, result.output
     listed = client.get(f"{API}/process-types/complaint/versions", headers=h("owner1")).get_json()["items"]
     assert listed[0]["version"] == 2 and listed[0]["comment"] == "from the CLI" and listed[0]["deployed_by"] == "cli"
+
+
+def test_a_case_waiting_on_a_step_the_target_removed_cannot_move(client, h, engine):
+    from tests.test_api_support import plain_files
+
+    assert deploy(client, h("owner1"), plain_files(), key="plain", name="Plain").status_code == 201
+    filed = client.post(f"{API}/public/reports", json={"type": "plain", "data": {"subject": "hello"}})
+    assert filed.status_code == 201
+    files = plain_files()
+    text = files["plain.bpmn"].decode()
+    start, end = text.index('    <bpmn:userTask id="check"'), text.index("</bpmn:userTask>") + len("</bpmn:userTask>\n")
+    text = (text[:start] + text[end:]).replace("<bpmn:flowNodeRef>check</bpmn:flowNodeRef>", "")
+    text = text.replace('targetRef="check"', 'targetRef="end_closed"').replace(
+        '<bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="end_closed" />', "").replace(
+        '<bpmn:incoming>f3</bpmn:incoming>', '<bpmn:incoming>f2</bpmn:incoming>')
+    files["plain.bpmn"] = text.encode()
+    assert deploy(client, h("owner1"), files, key="plain", name="Plain").status_code == 201
+    preview = client.post(f"{API}/process-types/plain/migrations",
+                          json={"from_version": 1, "to_version": 2, "cases": "all", "dry_run": True},
+                          headers=h("owner1")).get_json()
+    (item,) = preview["items"]
+    assert item["movable"] is False
+    assert item["reason"] == "its active step check (Check) does not exist in version 2"
