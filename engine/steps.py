@@ -18,7 +18,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from . import access, audit, calendar_store, notifications, retime, task_alerts
+from . import access, audit, calendar_store, notifications, retime, task_alerts, type_rules
 from .clock import aware
 from .context import EngineContext
 from .definitions import Definition
@@ -183,7 +183,7 @@ class CaseStep:
         case.updated_at = self.now
         if run.is_completed():
             ends = run.end_events_reached()
-            case.status = _status_from_end(ends[-1] if ends else "end_closed")
+            case.status = type_rules.case_status(self.definition.summary, ends)  # the end event's caseStatus
             case.closed_at = case.closed_at or self.now
         case.next_due = self._next_due(data)  # now, so the case row is written once
         for operator, result in self.effects:
@@ -371,7 +371,3 @@ def _root_cause(exc: BaseException) -> BaseException | None:
         seen = seen.__cause__ or seen.__context__
     return seen
 
-
-def _status_from_end(end_id: str) -> str:
-    parts = end_id.split("_")
-    return parts[1] if len(parts) > 1 else "closed"
