@@ -336,10 +336,12 @@ class CaseStep:
             session.execute(insert(Timer), new)
 
     def _viewers(self, data: dict) -> tuple[list[str], list[str]]:
-        """Who sees a case that is not confidential: its lanes' groups, who filed it and who answers
-        for it, and named candidates."""
+        """Who sees a case that is not confidential: its lanes' groups, the groups its diagram's
+        properties put in charge (escalation, clock, extensions, sealed reading), who filed it and
+        who answers for it, and named candidates."""
         lanes = set(self.definition.summary.get("lanes") or [])
-        groups = sorted({g for g in (resolve_group(lane, data) for lane in lanes) if g})
+        groups = {g for g in (resolve_group(lane, data) for lane in lanes) if g}
+        groups = sorted(groups | type_rules.overseeing_groups(self.definition.summary))
         users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
         for candidates in (data.get("task_candidates") or {}).values():
             users.extend(candidates or [])

@@ -149,6 +149,16 @@ def clock_keepers(summary: dict, lanes: list[str | None]) -> set[str]:
     return {k for k in keepers if k}
 
 
+def overseeing_groups(summary: dict) -> set[str]:
+    """The groups the type's properties put in charge of its cases (they must see them)."""
+    extension = summary.get("extension") or {}
+    named = {summary.get("escalation_group"), summary.get("clock_keeper"), extension.get("approvers")}
+    named.update((summary.get("lane_clock_keepers") or {}).values())
+    named.update(summary.get("sealed_readers") or ())
+    named.update(summary.get("identity_revealers") or ())
+    return {g for g in named if g}
+
+
 def extension_rule(summary: dict) -> dict | None:
     return summary.get("extension") or None
 
