@@ -268,3 +268,45 @@ def test_an_alert_kind_belongs_on_a_boundary_timer(engine):
     with pytest.raises(DeploymentInvalid) as refused:
         engine.deploy(engine.actor_for("admin1"), "staff_grievance", "Staff grievance", files, True)
     assert [p["element"] for p in refused.value.details] == ["Event_0l8late"]
+
+
+# --- versions deployed before types described themselves -------------------------------------------
+
+PRE_0008_KEYS = ("end_statuses", "clock_keeper", "lane_clock_keepers", "extension", "sealed_readers",
+                 "identity_revealers", "case_prefix", "complainant_history_field", "deadline_labels")
+
+
+def test_versions_deployed_before_keep_their_end_statuses_and_their_types_rules(engine):
+    """Revision 0008 writes into an older summary what the end event ids and the code's tables
+    meant: the stored diagram's `end_<status>` ids, and the shipped type's rules."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from sqlalchemy import update
+
+    from engine.models import ProcessDefinition
+
+    path = next((ROOT / "engine" / "migrations" / "versions").glob("*_type_rules_in_summaries.py"))
+    spec = importlib.util.spec_from_file_location("type_rules_in_summaries", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    db = engine.ctx.db
+    with db.transaction() as session:
+        for row in session.scalars(select(ProcessDefinition)):
+            old = {k: v for k, v in row.summary.items() if k not in PRE_0008_KEYS}
+            session.execute(update(ProcessDefinition).where(ProcessDefinition.id == row.id).values(summary=old))
+    with db.engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
+        migration.upgrade()
+    with db.transaction() as session:
+        summaries = {r.key: r.summary for r in session.scalars(select(ProcessDefinition))}
+    complaint, report = summaries["complaint"], summaries["internal_report"]
+    assert complaint["end_statuses"]["end_transferred"] == "transferred"
+    assert complaint["end_statuses"]["end_closed_reminded"] == "closed"
+    assert complaint["extension"] == {"deadline": "resolve_due", "cap": 30, "approvers": "supervisor"}
+    assert complaint["clock_keeper"] == "supervisor" and complaint["case_prefix"] == "CP"
+    assert report["end_statuses"]["end_pending"] == "pending" and report["end_statuses"]["end_sealed"] == "sealed"
+    assert report["sealed_readers"] == ["committee"] and report["identity_revealers"] == ["committee"]
+    assert summaries["tender_complaint"]["complainant_history_field"] == "complainant_name"
+    assert complaint["drawn_alerts"] == {"investigate": ["reminder", "escalation"]}
