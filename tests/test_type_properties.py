@@ -3,7 +3,7 @@ diagram's `spiffworkflow:property` extensions, never in engine/ or webapp/.
 
 The shipped types keep their behaviour through the properties their diagrams now carry (the rest
 of the suite drives them). Here: no shipped type key, lane or element id is written into the code,
-and a type the code has never heard of (tests/bpmn/grievance, ids as bpmn-js generates them) gets
+and a type the code has never heard of (tests/grievance, ids as bpmn-js generates them) gets
 its own case numbers, end statuses, alert kinds, clock keepers, extension cap, need-to-know rules
 and deadline labels from its diagram alone.
 """
@@ -23,7 +23,7 @@ from engine.models import Task
 from tests.conftest import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
-GRIEVANCE = Path(__file__).parent / "bpmn" / "grievance"
+GRIEVANCE = Path(__file__).parent / "grievance"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
