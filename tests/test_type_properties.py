@@ -224,6 +224,22 @@ def test_the_supervising_group_the_diagram_names_hands_tasks_back(grievance):
     assert engine.unclaim_task(engine.actor_for("head1"), task["id"])["assignee"] is None
 
 
+def test_a_type_without_a_supervising_group_hands_an_orphaned_task_to_the_admins(engine):
+    with engine.ctx.db.transaction() as session:
+        for username, groups in STAFF.items():
+            users.ensure_user(session, username, DEMO_PASSWORD, username, ["staff"], groups, fast_hash=True)
+    files = grievance_files(**{'<spiffworkflow:property name="escalationGroup" value="gv_head" />': ""})
+    engine.deploy(engine.actor_for("admin1"), "staff_grievance", "Staff grievance", files, True)
+    case = file_grievance(engine)
+    task = engine.get_case(engine.actor_for("desk1"), case["id"])["open_tasks"][0]
+    engine.recuse_from_task(engine.actor_for("desk1"), task["id"], "my own department")
+    left = engine.recuse_from_task(engine.actor_for("desk2"), task["id"], "my manager is named")
+    assert left["candidate_group"] == "gv_desk"  # no group to go up to: the admins are its candidates
+    with engine.ctx.db.transaction() as session:
+        assert session.get(Task, task["id"]).candidates == ["admin1"]
+    assert engine.claim_task(engine.actor_for("admin1"), task["id"])["assignee"] == "admin1"
+
+
 def test_earlier_cases_of_the_same_complainant_follow_the_diagrams_history_field(grievance, make_case):
     engine = grievance
     first = file_grievance(engine, subject="Shift allowance")
