@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 from . import audit, users
 from .models import Case, CaseExclusion, Notification, Task, TaskCandidate
 
-def escalation_group(case: Case, summary: dict) -> str | None:
-    """Where this case's tasks go when their own lane is empty (`summary`: its definition's): the
-    case's `escalation_group` data, else its diagram's process property `escalationGroup`, else
-    None (the admins who may see the case)."""
+def escalation_group(case: Case, summary: dict, lane: str | None = None) -> str | None:
+    """Where this case's tasks (of `lane`) go when their own lane is empty (`summary`: its
+    definition's): the case's `escalation_group` data, else the diagram's `escalationGroup` of
+    that lane, else of the process, else None (the admins who may see the case)."""
     override = (case.data or {}).get("escalation_group")
     if isinstance(override, str) and override:
         return override
-    return summary.get("escalation_group") or None
+    return (summary.get("lane_escalation_groups") or {}).get(lane) or summary.get("escalation_group") or None
 
 
 def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
@@ -69,7 +69,7 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
         task.assignee, task.claimed_at = None, None
     if eligible_candidates(session, case.id, task):
         return
-    target = escalation_group(case, summary)
+    target = escalation_group(case, summary, task.lane)
     if target is None or (target == task.candidate_group and not task.candidates):
         _hand_to_admins(session, case, task, now)
         return

@@ -116,7 +116,7 @@ def _send(ctx: EngineContext, session, task_id: int, kind: str, as_of: datetime)
     if kind == "reminder":
         note["task"] = task.element_id
     else:
-        supervising = escalation_group(case, ctx.definitions.get(session, case.definition_id).summary)
+        supervising = escalation_group(case, ctx.definitions.get(session, case.definition_id).summary, task.lane)
         note["to_group"] = supervising or task.candidate_group
         if not note["to_group"]:
             note["task"] = task.element_id

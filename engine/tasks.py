@@ -276,7 +276,7 @@ def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: in
     task, case, definition = found.task, found.case, found.definition
     if task.state != "ready":
         raise Conflict("this task is already completed")
-    supervising = escalation_group(case, definition.summary)  # the diagram's escalationGroup
+    supervising = escalation_group(case, definition.summary, task.lane)  # the diagram's escalationGroup
     supervisor = actor.has_role("admin") or (supervising is not None and supervising in actor.groups)
     if task.assignee != actor.username and not supervisor:
         raise Forbidden("only the holder or a supervisor can hand this task back")

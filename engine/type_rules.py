@@ -7,7 +7,8 @@ the accessors below answer the engine's questions from a definition's summary.
 
 - end event `caseStatus`: the status the case gets when it ends there (default closed);
 - boundary timer `alertKind`: the timer is the task's reminder (催办) or escalation (督办);
-- process `clockKeeper` / lane `clockKeeper`: the group that may pause and extend the clock;
+- process or lane `escalationGroup`: the supervising group (orphaned tasks, 督办, hand-backs);
+- process or lane `clockKeeper`: the group that may pause and extend the clock;
 - process `extensionDeadline`, `extensionCapDays`, `extensionApprovers`: the extension rule;
 - process `sealedCaseReaders`, `identityRevealers`: who, besides auditors, opens a sealed case,
   and who may reveal a confidential reporter's identity (need-to-know);
@@ -48,7 +49,8 @@ def _groups(value: str | None) -> list[str]:
 def read(trees: dict, main_id: str) -> tuple[dict, list[tuple[str, object, str]]]:
     """The summary entries of a bundle's diagrams, and its problems as (file, node, message)."""
     problems: list[tuple[str, object, str]] = []
-    out = {"end_statuses": {}, "drawn_alerts": {}, "lane_clock_keepers": {}, "deadline_labels": {}}
+    out = {"end_statuses": {}, "drawn_alerts": {}, "lane_clock_keepers": {}, "lane_escalation_groups": {},
+           "deadline_labels": {}}
     labelled_by: dict[str, str] = {}
     for filename, root in trees.items():
         def bad(node, message, filename=filename):
@@ -60,8 +62,12 @@ def read(trees: dict, main_id: str) -> tuple[dict, list[tuple[str, object, str]]
             tag, props = etree.QName(node).localname, properties(node)
             if tag == "process" and node.get("id") == main_id:
                 out.update(_process_rules(props, lambda message, node=node: bad(node, message)))
-            elif tag == "lane" and props.get("clockKeeper"):
-                out["lane_clock_keepers"][node.get("name") or node.get("id")] = props["clockKeeper"]
+            elif tag == "lane":
+                for name, key in (("clockKeeper", "lane_clock_keepers"), ("escalationGroup", "lane_escalation_groups")):
+                    if props.get(name) and not NAME.match(props[name]):
+                        bad(node, f"{name} {props[name]!r} is not a group name")
+                    elif props.get(name):
+                        out[key][node.get("name") or node.get("id")] = props[name]
             elif tag == "endEvent":
                 status = props.get("caseStatus") or DEFAULT_STATUS
                 if status not in CASE_STATUSES:
@@ -154,6 +160,7 @@ def overseeing_groups(summary: dict) -> set[str]:
     extension = summary.get("extension") or {}
     named = {summary.get("escalation_group"), summary.get("clock_keeper"), extension.get("approvers")}
     named.update((summary.get("lane_clock_keepers") or {}).values())
+    named.update((summary.get("lane_escalation_groups") or {}).values())
     named.update(summary.get("sealed_readers") or ())
     named.update(summary.get("identity_revealers") or ())
     return {g for g in named if g}

@@ -84,7 +84,7 @@ def test_no_shipped_type_key_lane_or_element_id_is_written_into_engine_or_webapp
 # --- a new type, with no code ----------------------------------------------------------------
 
 STAFF = {"desk1": ["gv_desk"], "desk2": ["gv_desk"], "lead1": ["gv_leads"], "head1": ["gv_head"],
-         "panel1": ["gv_panel"]}
+         "panel1": ["gv_panel"], "chair1": ["gv_chair"]}
 
 
 def grievance_files(**replace: str) -> dict[str, bytes]:
@@ -221,7 +221,15 @@ def test_the_supervising_group_the_diagram_names_hands_tasks_back(grievance):
     engine.claim_task(desk, task["id"])
     with pytest.raises(Forbidden):
         engine.unclaim_task(engine.actor_for("desk2"), task["id"])
+    with pytest.raises(Forbidden):  # the panel lane's own supervising group
+        engine.unclaim_task(engine.actor_for("chair1"), task["id"])
     assert engine.unclaim_task(engine.actor_for("head1"), task["id"])["assignee"] is None
+    answer(engine, case["id"], "seal")
+    panel_task = engine.get_case(engine.actor_for("panel1"), case["id"])["open_tasks"][0]
+    engine.claim_task(engine.actor_for("panel1"), panel_task["id"])
+    with pytest.raises(Forbidden):
+        engine.unclaim_task(engine.actor_for("head1"), panel_task["id"])
+    assert engine.unclaim_task(engine.actor_for("chair1"), panel_task["id"])["assignee"] is None
 
 
 def test_a_type_without_a_supervising_group_hands_an_orphaned_task_to_the_admins(engine):
@@ -288,7 +296,7 @@ def test_an_alert_kind_belongs_on_a_boundary_timer(engine):
 
 # --- versions deployed before types described themselves -------------------------------------------
 
-PRE_0008_KEYS = ("end_statuses", "clock_keeper", "lane_clock_keepers", "extension", "sealed_readers",
+PRE_0008_KEYS = ("end_statuses", "clock_keeper", "lane_clock_keepers", "lane_escalation_groups", "extension", "sealed_readers",
                  "identity_revealers", "case_prefix", "complainant_history_field", "deadline_labels")
 
 

@@ -26,7 +26,7 @@ depends_on = None
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 OLD_END_ID = re.compile(r"^end_(closed|rejected|transferred|pending|sealed)(_\w+)?$")
-TYPE_LEVEL = ("clock_keeper", "lane_clock_keepers", "extension", "sealed_readers", "identity_revealers",
+TYPE_LEVEL = ("clock_keeper", "lane_clock_keepers", "lane_escalation_groups", "extension", "sealed_readers", "identity_revealers",
               "case_prefix", "complainant_history_field", "deadline_labels", "escalation_group")
 
 
