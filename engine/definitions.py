@@ -5,7 +5,9 @@ entities, no network), every process parses (`get_spec` per process id, parsing 
 service operator is registered, every user task lies in a lane and names a form that is
 present and a valid JSON Schema, every script, condition, timer, parameter and DMN cell compiles
 in the restricted environment without a constant over the run limits (engine.run_budget), no call
-activity leads back to its own process, and every end event says how the case ends (`end_<status>`).
+activity leads back to its own process, and the type's own properties (end statuses, alert kinds,
+clock keepers, extension rule, need-to-know, number prefix, deadline labels: engine.type_rules) are
+well formed.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import type_rules
 from .errors import DeploymentInvalid, NotFound
 from .handler_api import HandlerRegistry
 from .models import ProcessDefinition, ProcessType
@@ -35,8 +38,6 @@ from .script_env import check_expression, check_script
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiff": SPIFF}
-CASE_STATUSES = ("closed", "rejected", "transferred", "pending", "sealed")
-END_EVENT_ID = re.compile(r"^end_(%s)(_\w+)?$" % "|".join(CASE_STATUSES))
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -128,14 +129,15 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
         except Exception as exc:  # the parser raises plain errors for some malformed models
             problems.append(Problem("", f"process {pid} cannot be parsed: {exc}"))
     intake = _intake_form(bpmn_trees, main_id, forms, problems)
+    rules, rule_problems = type_rules.read(bpmn_trees, main_id)
+    problems.extend(Problem(f, message, node.get("id"), node.sourceline) for f, node, message in rule_problems)
     if problems:
         raise DeploymentInvalid("the process cannot be deployed", [p.to_dict() for p in problems])
     starts = [s.get("id") for t in bpmn_trees.values() for p in t.iterfind("bpmn:process", NS)
               if p.get("id") == main_id for s in p.iterfind("bpmn:startEvent", NS)]
     summary.update(process_id=main_id, intake_form=intake,
                    intake_lane=next((summary["lane_of"][s] for s in starts if s in summary["lane_of"]), None),
-                   anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)),
-                   escalation_group=_process_properties(bpmn_trees, main_id).get("escalationGroup"))
+                   anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)), **rules)
     return summary, serialize_spec(spec, subprocess_specs)
 
 
@@ -186,16 +188,6 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
             err = check_expression(node.text)
             if err:
                 bad(node.getparent(), f"{tag}: {err}")
-        elif tag == "boundaryEvent" and node.find("bpmn:timerEventDefinition", NS) is not None:
-            # which 催办/督办 the diagram draws itself: a timer on a `*remind*` time is the reminder,
-            # any other boundary timer on the task stands for its escalation
-            when = " ".join(node.find("bpmn:timerEventDefinition", NS).itertext())
-            kind = "reminder" if "remind" in when else "escalation"
-            summary.setdefault("drawn_alerts", {}).setdefault(node.get("attachedToRef"), []).append(kind)
-        elif tag == "endEvent" and etree.QName(node.getparent()).localname == "process":
-            if not END_EVENT_ID.match(node.get("id") or ""):
-                bad(node, "an end event's id must say how the case ends: end_closed, end_rejected, "
-                          "end_transferred, end_pending or end_sealed (optionally _suffix)")
     return problems
 
 
@@ -278,16 +270,6 @@ def _check_calls(trees: dict) -> list[Problem]:
 
 def _properties(node) -> dict:
     return {p.get("name"): p.get("value") for p in node.iterfind(".//spiff:property", NS)}
-
-
-def _process_properties(trees: dict, process_id: str) -> dict:
-    """The process element's own `spiffworkflow:property` values (not its elements')."""
-    for tree in trees.values():
-        for process in tree.iterfind("bpmn:process", NS):
-            if process.get("id") == process_id:
-                return {p.get("name"): p.get("value")
-                        for p in process.iterfind("bpmn:extensionElements/spiff:properties/spiff:property", NS)}
-    return {}
 
 
 def _main_process(process_ids: list[str], preferred: str | None, trees: dict) -> str:

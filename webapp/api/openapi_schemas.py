@@ -73,6 +73,11 @@ CASE_DETAIL = {"allOf": [ref("CaseSummary"), obj({
     "attachments": array(obj({"id": INT, "filename": STR, "content_type": STR, "size": INT})),
     "failure": MAYBE_STR,
     "personal_masked": BOOL,
+    "deadline_labels": {"type": "object", "description": "deadline name -> {\"zh_CN\", \"en\"} labels from the "
+                        "type's diagram (deadlineLabel_zh / deadlineLabel_en)",
+                        "additionalProperties": obj({"zh_CN": STR, "en": STR}, [])},
+    "may_reveal_identity": {"type": "boolean", "description": "a confidential case whose type's identityRevealers "
+                            "include one of the caller's groups"},
 }, ["version", "data", "deadlines", "open_tasks"])]}
 
 SCHEMAS = {
