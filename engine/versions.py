@@ -28,7 +28,7 @@ READERS = ("admin", "process_owner", "auditor")
 OWNERS = ("admin", "process_owner")
 MAX_LISTED_CASES = 100
 # the work a process does: two diagrams with none of these ids in common are different processes
-# (start and end events are left out: `start`, `end_closed` say nothing about what a process does)
+# (start and end events are left out: they say nothing about what a process does)
 STEP_TAGS = {"task", "userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask", "sendTask",
              "receiveTask", "callActivity", "subProcess", "transaction"}
 
