@@ -28,7 +28,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, audit_log, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers, users
+from . import (audit, audit_log, case_pages, cases, credentials, definitions, disclosure, modeling, task_alerts, tasks,
+               timers, users)
 from .actors import Actor
 from .context import EngineContext
 from .credentials import DeferredActor
@@ -37,10 +38,11 @@ from .errors import Conflict, Forbidden, InvalidInput
 from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
+from .facade_modeling import ModelingOperations
 from .facade_pages import PageOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, ModelingOperations, PageOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -93,13 +95,18 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
         with self._tx() as session:
             return definitions.describe(definitions.latest(session, key))
 
-    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool) -> dict:
+    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool, *,
+               comment: str = "", lane_groups: dict | None = None) -> dict:
+        """A new version of the type; the type's modeler draft, if any, is dropped (it is this
+        version now). `lane_groups` (lane name -> group) is recorded with the deploy."""
         if not actor.has_role("admin", "process_owner"):
             raise Forbidden("only admins and process owners deploy processes")
         with self._tx() as session:
             row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now())
+            modeling.drop_draft(session, key)
             audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed",
-                         detail={"key": key, "version": row.version, "files": sorted(files)})
+                         detail={"key": key, "version": row.version, "files": sorted(files), "comment": comment,
+                                 "lane_groups": lane_groups or {}})
             return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------
