@@ -28,7 +28,6 @@ const translateModule = {
 
 const modeler = new BpmnModeler({
   container: '#cf-canvas',
-  keyboard: { bindTo: document },
   propertiesPanel: { parent: '#cf-properties' },
   linting: { bpmnlint: lintConfig, active: true },
   additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, spiffProperties, lintModule, translateModule],
@@ -67,7 +66,7 @@ async function open(name) {
   } else if (kind(name) === 'dmn') {
     if (!dmnModeler) {
       const { default: DmnModeler } = await import('dmn-js/lib/Modeler');
-      dmnModeler = new DmnModeler({ container: '#cf-dmn', common: { keyboard: { bindTo: document } } });
+      dmnModeler = new DmnModeler({ container: '#cf-dmn' });
     }
     await dmnModeler.importXML(files[name]);
   } else {
@@ -185,8 +184,15 @@ function applyPrefix() {
   const process = mainProcess();
   if (!process || (getProperty(process, 'casePrefix') || '') === prefix) return;
   const registry = modeler.get('elementRegistry');
+  const modeling = modeler.get('modeling');
   const element = registry.filter((e) => processOf(e) === process)[0] || modeler.get('canvas').getRootElement();
-  setProperty(element, process, 'casePrefix', prefix, { modeling: modeler.get('modeling'), bpmnFactory: modeler.get('bpmnFactory') });
+  setProperty(element, process, 'casePrefix', prefix, { modeling, bpmnFactory: modeler.get('bpmnFactory') });
+  // a diagram that numbers its cases with the numbering.assign operator gets the same prefix there
+  for (const task of registry.filter((e) => is(e, 'bpmn:ServiceTask'))) {
+    const operator = (task.businessObject.get('extensionElements')?.get('values') || []).find((v) => is(v, 'spiffworkflow:ServiceTaskOperator'));
+    const param = operator?.get('parameters')?.get('parameters').find((p) => p.id === 'prefix');
+    if (operator && operator.id === 'numbering.assign' && param && prefix) modeling.updateModdleProperties(task, param, { value: `'${prefix}'` });
+  }
 }
 
 // --- server calls -------------------------------------------------------------------------------
