@@ -50,6 +50,9 @@ def test_owner_renames_a_task_validates_sees_a_problem_and_deploys_version_2(liv
     page.wait_for_selector("body[data-modeler-ready=true]")
     assert page.locator(".bjsl-button").count() == 1  # bpmnlint runs in the editor
 
+    page.click('#cf-files button[data-file="complaint_routing.dmn"]')  # the decision table opens in dmn-js
+    assert page.locator("#cf-dmn .tjs-table").inner_text().count('"dept_quality"') == 1
+    page.click('#cf-files button[data-file="complaint.bpmn"]')
     page.click('.djs-element[data-element-id="review"]')
     open_group(page, "general")
     set_entry(page, "name", "初审 / First review")

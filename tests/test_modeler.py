@@ -192,3 +192,13 @@ def _page_data(response) -> dict:
     found = re.search(r'<script type="application/json" id="cf-model">(.*?)</script>', html, re.S)
     assert found, html[:500]
     return json.loads(found.group(1))
+
+
+def test_the_modeler_speaks_chinese_and_english(login):
+    owner = login("owner1")
+    chinese = owner.get("/modeler/complaint?lang=zh_CN")
+    assert "保存草稿" in chinese.get_data(as_text=True)
+    assert _page_data(chinese)["texts"]["Complaint handling"] == "投诉办理"
+    english = owner.get("/modeler/complaint?lang=en")
+    assert "Save draft" in english.get_data(as_text=True)
+    assert _page_data(english)["texts"]["Complaint handling"] == "Complaint handling"

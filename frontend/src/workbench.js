@@ -69,6 +69,8 @@ async function open(name) {
       dmnModeler = new DmnModeler({ container: '#cf-dmn' });
     }
     await dmnModeler.importXML(files[name]);
+    const table = dmnModeler.getViews().find((v) => v.type === 'decisionTable');
+    if (table) await dmnModeler.open(table);  // the decision table itself, not the overview
   } else {
     if (!formEditor) formEditor = createFormEditor($('#cf-pane-json'), { previewUrl: model.urls.preview, csrf: model.csrf, t });
     formEditor.load(name, files[name], uiFileFor(name));
