@@ -48,6 +48,9 @@ def save_draft(session: Session, key: str, name: str, public: bool, files: dict[
         raise InvalidInput("invalid key", {"key": "lowercase letters, digits and _ (2–41 chars)"})
     if not files:
         raise InvalidInput("nothing to save", {"files": "at least one file is required"})
+    too_large = {f"files.{n}": "larger than 2 MiB" for n, c in files.items() if len(c) > definitions.MAX_FILE_BYTES}
+    if too_large:
+        raise InvalidInput("a file is too large", too_large)
     texts = {n: c.decode("utf-8") for n, c in files.items()}
     draft = session.get(ProcessDraft, key)
     if draft is None:

@@ -202,3 +202,10 @@ def test_the_modeler_speaks_chinese_and_english(login):
     english = owner.get("/modeler/complaint?lang=en")
     assert "Save draft" in english.get_data(as_text=True)
     assert _page_data(english)["texts"]["Complaint handling"] == "Complaint handling"
+
+
+def test_a_draft_refuses_a_file_over_the_deploy_limit(login):
+    resp = login("owner1").post("/modeler/complaint/draft", data={"name": "x", "files": multipart_files(
+        {"complaint.bpmn": b"<x/>" + b" " * (2 * 1024 * 1024)})}, content_type="multipart/form-data")
+    assert resp.status_code == 400
+    assert "files.complaint.bpmn" in resp.get_json()["details"]
