@@ -110,12 +110,16 @@ def test_admin_makes_a_type_from_the_template_and_a_complainant_files_one(live_s
     page.wait_for_selector("#cf-form-problems li")
     page.fill("#cf-schema", json.dumps(schema, ensure_ascii=False, indent=2))
     page.wait_for_selector('#cf-preview [name="street"]')
+    page.click("#cf-add-layout")  # a ui-schema beside the form: the street first, as a long text
+    page.fill("#cf-ui", json.dumps({"ui:order": ["street", "*"], "street": {"ui:widget": "textarea"}}))
+    page.wait_for_selector('#cf-preview .field:first-child textarea[name="street"]')
 
     assert "cf-status-success" in run(page, "#cf-deploy")
     assert page.locator("#cf-deployed-version").inner_text() == "1"
 
     page.goto(f"{live_server}/")
     page.click('a[href="/report/water"] >> nth=0')
+    assert page.locator("form.schema-form .field").first.locator('textarea[name="street"]').count() == 1
     fill_intake(page, {"subject": "停水三天", "description": "自周一起没有水。", "street": "解放路"})
     page.click("form.schema-form button[type=submit]")
     number = page.locator(".case-number").inner_text()

@@ -52,6 +52,7 @@ EDITOR_TEXTS = {
     "The layout is not valid JSON": _l("The layout is not valid JSON"),
     "Form (JSON Schema)": _l("Form (JSON Schema)"),
     "Layout (ui-schema: ui:order, ui:widget)": _l("Layout (ui-schema: ui:order, ui:widget)"),
+    "Add a layout (ui-schema)": _l("Add a layout (ui-schema)"),
     "Version": _l("Version"),
     "added": _l("added"), "removed": _l("removed"), "changed": _l("changed"),
 }

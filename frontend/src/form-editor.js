@@ -2,7 +2,7 @@
 // widgets) as JSON text, checked as you type, with a live preview drawn by the server with the
 // same renderer the complainant and the staff see (webapp/forms_render.py), so the preview is
 // the form itself and not a look-alike.
-export function createFormEditor(pane, { previewUrl, csrf, t }) {
+export function createFormEditor(pane, { previewUrl, csrf, t, addLayout }) {
   pane.replaceChildren();
   pane.insertAdjacentHTML('beforeend', `
     <div class="cf-form-editor">
@@ -11,6 +11,7 @@ export function createFormEditor(pane, { previewUrl, csrf, t }) {
         <textarea id="cf-schema" spellcheck="false" rows="22"></textarea>
         <label for="cf-ui" class="cf-ui-label"></label>
         <textarea id="cf-ui" spellcheck="false" rows="6"></textarea>
+        <button type="button" id="cf-add-layout"></button>
         <ul id="cf-form-problems" class="cf-problems" aria-live="polite"></ul>
       </div>
       <section class="cf-form-preview" aria-labelledby="cf-preview-title">
@@ -22,6 +23,15 @@ export function createFormEditor(pane, { previewUrl, csrf, t }) {
   const uiBox = pane.querySelector('#cf-ui');
   const problems = pane.querySelector('#cf-form-problems');
   pane.querySelector('#cf-preview-title').textContent = t('Preview');
+  const layoutButton = pane.querySelector('#cf-add-layout');
+  layoutButton.textContent = t('Add a layout (ui-schema)');
+  let current = null;
+  layoutButton.addEventListener('click', async () => {
+    let fields = [];
+    try { fields = Object.keys(JSON.parse(schemaBox.value).properties || {}); } catch (error) { fields = []; }
+    const made = await addLayout(current, JSON.stringify({ 'ui:order': fields }, null, 2));
+    api.load(current, schemaBox.value, made);
+  });
   let ui = null;
   let timer = null;
   let asked = 0;
@@ -60,8 +70,10 @@ export function createFormEditor(pane, { previewUrl, csrf, t }) {
   schemaBox.addEventListener('input', changed);
   uiBox.addEventListener('input', () => { if (ui) ui.set(uiBox.value); changed(); });
 
-  return {
+  const api = {
     load(name, text, uiFile) {
+      current = name;
+      layoutButton.hidden = !!uiFile;
       pane.querySelector('label[for=cf-schema]').textContent = `${t('Form (JSON Schema)')}: ${name}`;
       schemaBox.value = text;
       ui = uiFile;
@@ -73,4 +85,5 @@ export function createFormEditor(pane, { previewUrl, csrf, t }) {
     },
     text() { return schemaBox.value; }
   };
+  return api;
 }

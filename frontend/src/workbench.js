@@ -72,9 +72,22 @@ async function open(name) {
     const table = dmnModeler.getViews().find((v) => v.type === 'decisionTable');
     if (table) await dmnModeler.open(table);  // the decision table itself, not the overview
   } else {
-    if (!formEditor) formEditor = createFormEditor($('#cf-pane-json'), { previewUrl: model.urls.preview, csrf: model.csrf, t });
+    if (!formEditor) formEditor = createFormEditor($('#cf-pane-json'), { previewUrl: model.urls.preview, csrf: model.csrf, t, addLayout });
     formEditor.load(name, files[name], uiFileFor(name));
   }
+}
+
+async function addLayout(form, text) {
+  // a new `<form>.ui.json`, named by every task (and start event) that shows the form
+  const ui = form.replace(/\.json$/i, '.ui.json');
+  files[ui] = text;
+  const services = { modeling: modeler.get('modeling'), bpmnFactory: modeler.get('bpmnFactory') };
+  for (const element of modeler.get('elementRegistry').filter((e) => getProperty(e.businessObject, 'formJsonSchemaFilename') === form)) {
+    setProperty(element, element.businessObject, 'formUiSchemaFilename', ui, services);
+  }
+  files[bpmnName()] = (await modeler.saveXML({ format: true })).xml;
+  listFiles();
+  return uiFileFor(form);
 }
 
 function uiFileFor(name) {
