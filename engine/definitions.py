@@ -352,7 +352,12 @@ def _schema_problems(filename: str, tree) -> list[Problem]:
     validator = VALIDATOR.validator
     if validator.validate(tree):
         return []
-    return [Problem(filename, e.message, None, e.line) for e in validator.error_log]
+    at_line = {}
+    for node in tree.iter():
+        if isinstance(node.tag, str) and node.get("id"):
+            at_line.setdefault(node.sourceline, node)  # the element the error's line opens, to mark it
+    return [Problem(filename, e.message, at_line[e.line].get("id") if e.line in at_line else None, e.line,
+                    at_line[e.line].get("name") if e.line in at_line else None) for e in validator.error_log]
 
 
 def _problem_from(exc: ValidationException, trees: dict) -> Problem:

@@ -68,6 +68,7 @@ def test_validate_lists_every_schema_error_of_a_file_with_its_line(client, h):
     problems = validate(client, h("owner1"), files).get_json()["problems"]
     messages = " ".join(p["message"] for p in problems)
     assert "bogus" in messages and "wrong" in messages
+    assert {"review", "review_decision"} <= {p["element"] for p in problems}
     assert all(p["line"] for p in problems if p["file"] == "complaint.bpmn")
 
 
