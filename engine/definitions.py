@@ -380,13 +380,13 @@ def _problem_from(exc: ValidationException, trees: dict) -> Problem:
 # --- storage -------------------------------------------------------------------------------
 
 def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, files: dict[str, bytes],
-           public: bool, actor: str, now: datetime) -> ProcessDefinition:
+           public: bool, actor: str, now: datetime, main_process: str | None = None) -> ProcessDefinition:
     """Validate and store a new version of a type; earlier versions keep running their cases."""
     if not KEY_PATTERN.match(key or ""):
         raise DeploymentInvalid("invalid key", {"key": "lowercase letters, digits and _ (2–41 chars)"})
     if not (name or "").strip():
         raise DeploymentInvalid("invalid name", {"name": "a name is required"})
-    summary, spec_json = inspect_files(files, registry, preferred_process=key)
+    summary, spec_json = inspect_files(files, registry, preferred_process=main_process or key)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
     row = ProcessDefinition(
         key=key, version=(latest or 0) + 1, name=name.strip(), process_id=summary["process_id"],

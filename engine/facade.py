@@ -96,13 +96,16 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
             return definitions.describe(definitions.latest(session, key))
 
     def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool, *,
-               comment: str = "", lane_groups: dict | None = None) -> dict:
+               comment: str = "", lane_groups: dict | None = None, main_process: str | None = None) -> dict:
         """A new version of the type; the type's modeler draft, if any, is dropped (it is this
-        version now). `lane_groups` (lane name -> group) is recorded with the deploy."""
+        version now). `lane_groups` (lane name -> group) is recorded with the deploy; `main_process`
+        chooses the process that cases start (else the one whose id is the key, else the first
+        executable one)."""
         if not actor.has_role("admin", "process_owner"):
             raise Forbidden("only admins and process owners deploy processes")
         with self._tx() as session:
-            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now())
+            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now(),
+                                     main_process)
             modeling.drop_draft(session, key)
             audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed",
                          detail={"key": key, "version": row.version, "files": sorted(files), "comment": comment,

@@ -210,3 +210,22 @@ def test_a_draft_refuses_a_file_over_the_deploy_limit(login):
         {"complaint.bpmn": b"<x/>" + b" " * (2 * 1024 * 1024)})}, content_type="multipart/form-data")
     assert resp.status_code == 400
     assert "files.complaint.bpmn" in resp.get_json()["details"]
+
+
+def test_the_main_process_of_a_two_process_upload_is_chosen_at_deploy(login, client, engine):
+    files = template_files()
+    helper = b'<bpmn:process id="helper_process" isExecutable="true"><bpmn:startEvent id="h_start" /></bpmn:process>\n  '
+    files["simple_complaint.bpmn"] = files["simple_complaint.bpmn"].replace(
+        b'<bpmn:process id="simple_complaint"', helper + b'<bpmn:process id="simple_complaint"', 1)
+    admin = login("admin1")
+
+    def deploy(key, **choice):
+        return admin.post(f"/modeler/{key}/deploy", data={"name": key, "files": multipart_files(files), **choice},
+                          content_type="multipart/form-data")
+
+    assert deploy("unchosen").status_code == 201
+    assert engine.get_process_type("unchosen")["process_id"] == "helper_process"
+    assert deploy("pair", main_process="simple_complaint").status_code == 201
+    assert engine.get_process_type("pair")["process_id"] == "simple_complaint"
+    filed = client.post(f"{API}/public/reports", json={"type": "pair", "data": {"subject": "s", "description": "d"}})
+    assert filed.status_code == 201 and filed.get_json()["number"].startswith("SC-")

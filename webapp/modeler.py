@@ -76,14 +76,15 @@ def _refusal(error: EngineError):
 
 
 def _choices() -> dict:
-    """The deploy form's choices besides the files (API.md: comment, lane_groups)."""
+    """The deploy form's choices besides the files (API.md: comment, lane_groups, main_process)."""
     try:
         lane_groups = json.loads(request.form.get("lane_groups") or "{}")
     except ValueError:
         lane_groups = None
     if not isinstance(lane_groups, dict) or not all(isinstance(v, str) for v in lane_groups.values()):
         raise BadUpload({"lane_groups": _("a JSON object of lane name to group key")})
-    return {"comment": (request.form.get("comment") or "").strip()[:2000], "lane_groups": lane_groups}
+    return {"comment": (request.form.get("comment") or "").strip()[:2000], "lane_groups": lane_groups,
+            "main_process": (request.form.get("main_process") or "").strip() or None}
 
 
 def _json_call(call):
