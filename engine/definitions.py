@@ -59,9 +59,11 @@ class Problem:
     message: str
     element: str | None = None
     line: int | None = None
+    name: str | None = None  # the element's name, as the modeler shows it
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "element": self.element, "line": self.line, "message": self.message}
+        return {"file": self.file, "element": self.element, "name": self.name, "line": self.line,
+                "message": self.message}
 
 
 def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
@@ -94,19 +96,22 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
             problems.append(Problem(name, f"cannot be read: {exc}"))
         except SchemaError as exc:
             problems.append(Problem(name, f"not a valid JSON Schema: {exc.message}"))
-    if not bpmn_trees and not problems:
-        problems.append(Problem("", "no BPMN file in the deployment"))
-    if problems:
+    if not bpmn_trees:
+        if not problems:
+            problems.append(Problem("", "no BPMN file in the deployment"))
         raise DeploymentInvalid("the process cannot be deployed", [p.to_dict() for p in problems])
 
+    # every problem at once: a file that does not parse is reported with all its schema errors,
+    # and the other files and the checks below still run
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        for name, tree in dmn_trees.items():
-            parser.add_dmn_xml(tree, filename=name)
-        for name, tree in bpmn_trees.items():
-            parser.add_bpmn_xml(tree, filename=name)
-    except ValidationException as exc:
-        raise DeploymentInvalid("the process cannot be deployed", [_problem_from(exc, bpmn_trees).to_dict()])
+    unparsed = bool(problems)
+    for name, tree in list(dmn_trees.items()) + list(bpmn_trees.items()):
+        try:
+            (parser.add_dmn_xml if name in dmn_trees else parser.add_bpmn_xml)(tree, filename=name)
+        except ValidationException as exc:
+            unparsed = True
+            problems.extend((_schema_problems(name, tree) if name in bpmn_trees else [])
+                            or [_problem_from(exc, bpmn_trees)])
 
     summary = {"forms": forms, "user_tasks": {}, "lanes": [], "elements": {}, "lane_of": {}}
     for name, tree in bpmn_trees.items():
@@ -118,7 +123,7 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
     process_ids = parser.get_process_ids()
     main_id = _main_process(process_ids, preferred_process, bpmn_trees)
     spec = subprocess_specs = None
-    for pid in process_ids:
+    for pid in ([] if unparsed else process_ids):
         try:
             s = parser.get_spec(pid)
             subs = parser.get_subprocess_specs(pid)
@@ -145,7 +150,7 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
     problems: list[Problem] = []
 
     def bad(node, message):
-        problems.append(Problem(filename, message, node.get("id"), node.sourceline))
+        problems.append(Problem(filename, message, node.get("id"), node.sourceline, node.get("name")))
 
     in_lane = {}
     for lane in root.iterfind(".//bpmn:lane", NS):
@@ -169,6 +174,8 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
                 bad(node, "a user task needs a form (property formJsonSchemaFilename)")
             elif form not in forms:
                 bad(node, f"form file {form} is missing from the deployment")
+            else:
+                _attach_layout(node, props, forms, bad)
             summary["user_tasks"][node.get("id")] = {
                 "name": node.get("name") or node.get("id"), "lane": in_lane.get(node.get("id")),
                 "form": form, "due_variable": props.get("dueDateVariable")}
@@ -288,14 +295,52 @@ def _intake_form(trees: dict, process_id: str, forms: dict, problems: list[Probl
             for start in process.iterfind("bpmn:startEvent", NS):
                 form = _properties(start).get("formJsonSchemaFilename")
                 if form and form in forms:
+                    _attach_layout(start, _properties(start), forms,
+                                   lambda node, message: problems.append(Problem(name, message, node.get("id"), node.sourceline)))
                     return forms[form]
                 if form:
                     problems.append(Problem(name, f"intake form {form} is missing", start.get("id"), start.sourceline))
                     return {}
-    if "intake.json" in forms:
-        return forms["intake.json"]
-    problems.append(Problem("", "no intake form: give the start event a formJsonSchemaFilename property"))
-    return {}
+    return forms.get("intake.json") or DEFAULT_INTAKE_FORM
+
+
+# A type whose start event names no form takes complaints with this one.
+DEFAULT_INTAKE_FORM = {
+    "type": "object", "title": "投诉 / Complaint",
+    "x-labels": {"subject": {"zh_CN": "事由", "en": "Subject"}, "description": {"zh_CN": "详细情况", "en": "Details"},
+                 "contact": {"zh_CN": "联系方式", "en": "How to reach you"}},
+    "properties": {
+        "subject": {"type": "string", "minLength": 1, "maxLength": 200, "title": "事由"},
+        "description": {"type": "string", "minLength": 1, "maxLength": 10000, "x-widget": "textarea", "title": "详细情况"},
+        "contact": {"type": "string", "maxLength": 200, "x-personal": True, "title": "联系方式"},
+    },
+    "required": ["subject", "description"],
+}
+
+
+def _attach_layout(node, props: dict, forms: dict, bad) -> None:
+    """A form's ui-schema (`formUiSchemaFilename`: field order and widgets) travels inside the
+    form as `x-ui`, so every page that draws the form lays it out the same way."""
+    layout = props.get("formUiSchemaFilename")
+    if not layout:
+        return
+    if layout not in forms:
+        bad(node, f"form layout file {layout} is missing from the deployment")
+    else:
+        forms[props["formJsonSchemaFilename"]]["x-ui"] = forms[layout]
+
+
+def _schema_problems(filename: str, tree) -> list[Problem]:
+    """Every BPMN schema (XSD) error of a file, each with its line (the parser stops at the first)."""
+    validator = VALIDATOR.validator
+    if validator.validate(tree):
+        return []
+    at_line = {}
+    for node in tree.iter():
+        if isinstance(node.tag, str) and node.get("id"):
+            at_line.setdefault(node.sourceline, node)  # the element the error's line opens, to mark it
+    return [Problem(filename, e.message, at_line[e.line].get("id") if e.line in at_line else None, e.line,
+                    at_line[e.line].get("name") if e.line in at_line else None) for e in validator.error_log]
 
 
 def _problem_from(exc: ValidationException, trees: dict) -> Problem:
@@ -308,20 +353,25 @@ def _problem_from(exc: ValidationException, trees: dict) -> Problem:
             if found:
                 line = found[0].sourceline
                 break
-    return Problem(file, str(exc).split("\n")[0], element, line)
+    name = None
+    if element:
+        found = next((t.xpath("//*[@id=$id]", id=element) for t in trees.values() if t.xpath("//*[@id=$id]", id=element)), [])
+        name = found[0].get("name") if found else None
+    return Problem(file, str(exc).split("\n")[0], element, line, name)
 
 
 # --- storage -------------------------------------------------------------------------------
 
 def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, files: dict[str, bytes],
-           public: bool, actor: str, now: datetime, comment: str = "") -> ProcessDefinition:
+           public: bool, actor: str, now: datetime, comment: str = "",
+           main_process: str | None = None) -> ProcessDefinition:
     """Validate and store a new version of a type, and point new cases at it; earlier versions
     keep running their cases. A version never changes once stored (see engine.versions)."""
     if not KEY_PATTERN.match(key or ""):
         raise DeploymentInvalid("invalid key", {"key": "lowercase letters, digits and _ (2–41 chars)"})
     if not (name or "").strip():
         raise DeploymentInvalid("invalid name", {"name": "a name is required"})
-    summary, spec_json = inspect_files(files, registry, preferred_process=key)
+    summary, spec_json = inspect_files(files, registry, preferred_process=main_process or key)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
     row = ProcessDefinition(
         key=key, version=(latest or 0) + 1, name=name.strip(), process_id=summary["process_id"],

@@ -422,3 +422,16 @@ class TypeSetting(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_by: Mapped[str] = mapped_column(String(80), default="")
     updated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class ProcessDraft(Base):
+    """A type's work in progress from the browser modeler: its files, not yet deployed. One per
+    type (the latest save wins); a new type is a draft before its first version."""
+
+    __tablename__ = "process_draft"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime] = mapped_column(Stamp)

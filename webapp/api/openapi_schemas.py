@@ -106,6 +106,9 @@ SCHEMAS = {
                             "description": "1: a different process may replace the type (else 409 with what changes)"},
     }, ["key", "name", "files"]),
     "Deployed": obj({"key": STR, "version": INT}),
+    "Validation": obj({"ok": {"type": "boolean"}, "problems": array(obj(
+        {"file": STR, "element": MAYBE_STR, "name": MAYBE_STR, "line": {"type": ["integer", "null"]}, "message": STR}))},
+        ["ok", "problems"]),
     "AttachmentIn": ATTACHMENT_IN,
     "CaseInput": obj({"type": STR, "data": ANY_OBJECT, "anonymous": {"type": "boolean", "default": False},
                       "attachments": array(ref("AttachmentIn"))}, ["type", "data"]),

@@ -71,3 +71,17 @@ def _deployment_files(details: dict) -> dict[str, bytes]:
         details["files"] = "at least one .bpmn file is required"
     return files
 
+
+
+@bp.post("/process-types/<key>/validate")
+@staff_required("admin", "process_owner")
+def validate_process_type(actor, key: str):
+    """Multipart as deploy; 200 {"ok", "problems": [{"file", "element", "name", "line", "message"}]}:
+    every problem a deploy of these files would meet, all at once. Stores nothing."""
+    if not is_multipart():
+        raise ApiError(415, "send multipart/form-data with the files", {"content_type": request.mimetype or None})
+    fields = Fields(request.form.to_dict())
+    main_process = fields.string("main_process", required=False, max_length=200)
+    files = _deployment_files(fields.details)
+    fields.check()
+    return reply(engine().validate_model(actor, key, files, (main_process or "").strip() or None))
