@@ -27,7 +27,7 @@ from .handler_api import HandlerContext, check_result
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
-from .routing import route_to_eligible, set_candidates
+from .routing import lane_group, route_to_eligible, set_candidates
 from .run_budget import RunLimitExceeded
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
@@ -279,7 +279,7 @@ class CaseStep:
             meta = summary.get("user_tasks", {}).get(human.element_id, {})
             candidates = (data.get("task_candidates") or {}).get(human.element_id)
             row = Task(case_id=case.id, spiff_id=spiff_id, element_id=human.element_id, name=human.name,
-                       lane=human.lane, candidate_group=resolve_group(human.lane, data),
+                       lane=human.lane, candidate_group=resolve_group(human.lane, data, summary),
                        assignee=candidates[0] if candidates and len(candidates) == 1 else None,
                        state="ready", form_name=meta.get("form") or human.properties.get("formJsonSchemaFilename"),
                        created_at=self.now)
@@ -339,7 +339,8 @@ class CaseStep:
         """Who sees a case that is not confidential: its lanes' groups, who filed it and who answers
         for it, and named candidates."""
         lanes = set(self.definition.summary.get("lanes") or [])
-        groups = sorted({g for g in (resolve_group(lane, data) for lane in lanes) if g})
+        summary = self.definition.summary
+        groups = sorted({g for g in (resolve_group(lane, data, summary) for lane in lanes) if g})
         users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
         for candidates in (data.get("task_candidates") or {}).values():
             users.extend(candidates or [])
@@ -351,17 +352,9 @@ class CaseStep:
             access.replace_viewers(self.session, self.case.id, *viewers, current=set() if self.started else None)
 
 
-def resolve_group(lane: str | None, data: dict) -> str | None:
-    """The candidate group of a lane for this case (see engine.handler_api)."""
-    if not lane:
-        return None
-    override = (data.get("lane_groups") or {}).get(lane)
-    if isinstance(override, str) and override:
-        return override
-    value = data.get(lane)
-    if isinstance(value, str) and value:
-        return value
-    return lane
+def resolve_group(lane: str | None, data: dict, summary: dict | None = None) -> str | None:
+    """The candidate group of a lane for this case (engine.routing.lane_group)."""
+    return lane_group(lane, data, summary)
 
 
 def _root_cause(exc: BaseException) -> BaseException | None:
