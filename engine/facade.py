@@ -38,9 +38,11 @@ from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_pages import PageOperations
+from .facade_stuck import StuckTaskOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations,
+                      StuckTaskOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -78,7 +80,8 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
                 if key in known:
                     continue
                 files = definitions.bundled_files(self.ctx.settings.processes_dir, shipped["diagram"], key)
-                row = definitions.deploy(session, self.ctx.registry, key, name, files, True, "system", self.ctx.now())
+                row = definitions.deploy(session, self.ctx.registry, key, name, files, True, "system", self.ctx.now(),
+                                         check_groups=False)
                 audit.record(session, at=self.ctx.now(), actor="system", kind="process_deployed",
                              detail={"key": key, "version": row.version})
                 deployed.append({"key": key, "version": row.version})
@@ -93,13 +96,17 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
         with self._tx() as session:
             return definitions.describe(definitions.latest(session, key))
 
-    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool) -> dict:
+    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool,
+               lane_groups: dict | None = None, main_process: str | None = None) -> dict:
+        """`lane_groups` {lane name: group key} and `main_process` (a process id): engine.diagram_rules."""
         if not actor.has_role("admin", "process_owner"):
             raise Forbidden("only admins and process owners deploy processes")
         with self._tx() as session:
-            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now())
+            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now(),
+                                     lane_groups=lane_groups, main_process=main_process)
             audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed",
-                         detail={"key": key, "version": row.version, "files": sorted(files)})
+                         detail={"key": key, "version": row.version, "files": sorted(files),
+                                 "lane_groups": row.summary.get("lane_groups") or {}})
             return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import throttle, users
+from . import stuck_tasks, throttle, users
 from .actors import Actor
 from .context import EngineContext
 
@@ -53,7 +53,9 @@ class AccountOperations:
     def disable_user(self, actor: Actor, username: str) -> int:
         """Admins only: the user can no longer sign in; every session and token ends."""
         with self._tx() as session:
-            return users.disable_user(session, self.ctx, actor, username)
+            ended = users.disable_user(session, self.ctx, actor, username)
+            stuck_tasks.reroute_after_leaving(self.ctx, session, username, self.ctx.now())
+            return ended
 
     def start_second_factor(self, actor: Actor) -> dict:
         """A new TOTP secret for the actor's app, shown once: {"secret", "uri"}."""

@@ -67,9 +67,21 @@ def restricted_globals(budget: RunBudget) -> dict:
     return dict(budget.scope_template)
 
 
+# what the standard library's C code imports for itself while a script runs (`strftime` imports
+# `time`, `strptime` imports `_strptime`): scripts cannot import (names starting with _ do not compile)
+_INTERNAL_IMPORTS = frozenset({"time", "_strptime", "calendar", "locale", "_locale", "zoneinfo", "_zoneinfo"})
+
+
+def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if level or name not in _INTERNAL_IMPORTS:
+        raise ImportError(f"diagram scripts cannot import {name!r}")
+    return __import__(name, globals, locals, fromlist, level)
+
+
 def _guarded_scope(budget: RunBudget) -> dict:
     builtins = {k: v for k, v in safe_builtins.items() if k not in _NOT_RAISABLE}
     builtins.update(_EXTRA_BUILTINS)
+    builtins["__import__"] = _internal_import
     builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round,
                     **{name: budget.expanding(builtins[name]) for name in _EXPANDING_BUILTINS})
     inplace = _inplace_operators(budget)

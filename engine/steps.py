@@ -91,7 +91,7 @@ class CaseStep:
         self._completed_before = {sid for sid, _, _ in self.run.completed_elements()}
         self._timers_before = {t.spiff_id: t.due_at.astimezone(timezone.utc) for t in self.run.waiting_timers()}
         if not self.case.confidential:
-            self._viewers_before = self._viewers(self.case.data or {})
+            self._viewers_before = self._viewers(self.case.data or {}, self._ready_rows_before())
 
     def complete(self, spiff_id: str, data: dict) -> None:
         self._guard(lambda: self.run.complete(spiff_id, data, self.now))
@@ -335,19 +335,23 @@ class CaseStep:
         if new:
             session.execute(insert(Timer), new)
 
-    def _viewers(self, data: dict) -> tuple[list[str], list[str]]:
+    def _viewers(self, data: dict, open_rows: list[Task]) -> tuple[list[str], list[str]]:
         """Who sees a case that is not confidential: its lanes' groups, who filed it and who answers
-        for it, and named candidates."""
-        lanes = set(self.definition.summary.get("lanes") or [])
+        for it, named candidates, and whoever holds or may take one of its open tasks (an admin
+        may have reassigned one outside the lanes: kept for the step that closes it)."""
         summary = self.definition.summary
-        groups = sorted({g for g in (resolve_group(lane, data, summary) for lane in lanes) if g})
+        lanes = set(summary.get("lanes") or [])
+        groups = {g for g in (resolve_group(lane, data, summary) for lane in lanes) if g}
         users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
         for candidates in (data.get("task_candidates") or {}).values():
             users.extend(candidates or [])
-        return groups, sorted(set(users))
+        for row in open_rows:
+            groups.update(g for g in (row.candidate_group,) if g)
+            users.extend(u for u in [row.assignee, *(row.candidates or [])] if u)
+        return sorted(groups), sorted(set(users))
 
     def _refresh_viewers(self, data: dict) -> None:
-        viewers = self._viewers(data)
+        viewers = self._viewers(data, [*self._ready_rows_before(), *self.ready_rows])
         if viewers != self._viewers_before:
             access.replace_viewers(self.session, self.case.id, *viewers, current=set() if self.started else None)
 
