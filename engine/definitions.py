@@ -194,7 +194,9 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
                 bad(node.getparent() if tag == "script" else node.getparent().getparent(), err)
         elif tag in timer_values.KINDS and (node.text or "").strip():
             bare = timer_values.literal(node.text)
-            err = timer_values.literal_problem(timer_values.KINDS[tag], bare) if bare else check_expression(node.text)
+            err = timer_values.literal_problem(timer_values.KINDS[tag], bare) if bare else \
+                (f"{node.text.strip()!r} is not a valid ISO 8601 date, time or duration"
+                 if timer_values.looks_like_a_bad_literal(node.text) else check_expression(node.text))
             if err:
                 bad(node.getparent().getparent(), f"{tag}: {err}")
         elif tag == "conditionExpression" and (node.text or "").strip():

@@ -71,6 +71,12 @@ def literal_problem(kind: str, text: str) -> str | None:
     return None
 
 
+def looks_like_a_bad_literal(text: str) -> bool:
+    """Digits and date punctuation that are no valid ISO value (`2026-13-01`): as Python they
+    would be arithmetic (2012), never what the author meant."""
+    return bool(re.fullmatch(r"[\d][\d\-:T+.,Z ]*", (text or "").strip())) and literal(text) is None
+
+
 def kind_of(event) -> str | None:
     if isinstance(event, TimeDateEventDefinition):
         return "date"
