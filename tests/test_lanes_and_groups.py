@@ -12,7 +12,7 @@ import pytest
 
 from tests.test_api_support import API, assert_error, h, multipart_files  # noqa: F401
 
-SPIFFARENA = Path(__file__).parent / "bpmn" / "spiffarena"
+SPIFFARENA = Path(__file__).parent / "diagrams" / "spiffarena"
 
 
 def finance_files(**replace) -> dict[str, bytes]:
