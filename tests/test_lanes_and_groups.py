@@ -214,3 +214,24 @@ def test_the_admin_page_lists_stuck_tasks_and_reassigns(client, h, engine, login
     assert ok.status_code in (302, 303)
     assert f'id="task-{task_id}"' not in admin.get("/admin/stuck-tasks?lang=en").get_data(as_text=True)
     assert login("quality1").get("/admin/stuck-tasks").status_code == 403
+
+
+def test_a_manual_task_is_done_in_the_browser_with_a_confirm_button(client, h, login):
+    assert deploy(client, h("owner1"), finance_files(), lane_groups={"Finance Team": "dept_billing"}).status_code == 201
+    file_case(client)
+    [manual] = available(client, h("billing1"))
+    browser = login("billing1")
+    assert browser.post(f"/tasks/{manual['id']}/claim").status_code in (302, 303)
+    page = browser.get(f"/tasks/{manual['id']}?lang=en").get_data(as_text=True)
+    assert "Pull the paper file" in page and "Complete task" in page
+    done = browser.post(f"/tasks/{manual['id']}/complete", data={})
+    assert done.status_code in (302, 303), done.get_data(as_text=True)[:300]
+    assert client.get(f"{API}/tasks/{manual['id']}", headers=h("billing1")).get_json()["state"] == "completed"
+
+
+def test_the_stuck_tasks_page_speaks_chinese(client, h, engine, login):
+    assert deploy(client, h("admin1"), stuck_files(), lane_groups={"Finance Team": "dept_billing"}).status_code == 201
+    engine.disable_user(engine.actor_for("admin1"), "billing1")
+    file_case(client)
+    page = login("admin1").get("/admin/stuck-tasks?lang=zh_CN").get_data(as_text=True)
+    assert "无人可办的任务" in page and "重新指派" in page
