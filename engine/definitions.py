@@ -6,6 +6,9 @@ service operator is registered, every user task lies in a lane and names a form 
 present and a valid JSON Schema, every script, condition, timer, parameter and DMN cell compiles
 in the restricted environment without a constant over the run limits (engine.run_budget), no call
 activity leads back to its own process, and every end event says how the case ends (`end_<status>`).
+Manual and plain tasks are human tasks too (a lane, a form if they name one). The rules for
+diagrams written elsewhere — lanes mapped to groups, executable processes, the main process,
+deliverable messages — are in engine.diagram_rules; timer values in engine.timer_values.
 """
 from __future__ import annotations
 
