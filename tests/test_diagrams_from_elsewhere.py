@@ -252,3 +252,15 @@ def test_a_pattern_that_could_backtrack_for_ever_is_a_422(engine, client):
     resp = file(client, "regex", subject="a" * 40 + "!")
     assert resp.status_code == 422 and "can run for ever" in resp.get_json()["message"]
     assert stored(engine) == before
+
+
+def test_the_cli_chooses_the_main_process(runner, tmp_path, engine):
+    paths = []
+    for name, content in two_processes().items():
+        (tmp_path / name).write_bytes(content)
+        paths.append(str(tmp_path / name))
+    result = runner.invoke(args=["deploy", *paths, "--key", "pair", "--name", "Pair"])
+    assert result.exit_code == 1 and "main_process" in result.output
+    result = runner.invoke(args=["deploy", *paths, "--key", "pair", "--name", "Pair", "--main-process", "Process_0first"])
+    assert result.exit_code == 0, result.output
+    assert engine.get_process_type("pair")["process_id"] == "Process_0first"
