@@ -265,6 +265,7 @@ class CaseStep:
         for spiff_id, row in open_rows.items():
             if spiff_id not in ready:
                 row.state = "cancelled" if row.completed_at is None and row.completed_by is None else "completed"
+                row.stuck_since = None  # off the admins' list of stuck tasks
                 if row.state == "cancelled":
                     self.audit("task_cancelled", {"task": row.id}, row.element_id)
                 if row.candidates:  # a closed task offers itself to nobody (keeps the named inbox small)

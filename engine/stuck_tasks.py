@@ -38,7 +38,9 @@ def list_stuck(ctx: EngineContext, session: Session, actor: Actor, limit: int | 
     _require_admin(actor)
     n = paging.check_limit(limit)
     after = paging.decode("tasks:stuck", cursor, (datetime, int))
-    stuck = (Task.state == "ready", Task.stuck_since.is_not(None))
+    # only ready rows carry a stuck time (routing sets it on ready rows; claiming, reassigning and
+    # leaving the ready state clear it), so the partial index alone answers, in list order
+    stuck = (Task.stuck_since.is_not(None),)
     query = (select(*COLUMNS).join(Case, Case.id == Task.case_id)
              .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).where(*stuck))
     if after is not None:
