@@ -7,7 +7,9 @@ present and a valid JSON Schema, every script, condition, timer, parameter and D
 in the restricted environment without a constant over the run limits (engine.run_budget), no call
 activity leads back to its own process, and the type's own properties (end statuses, alert kinds,
 clock keepers, extension rule, need-to-know, number prefix, deadline labels: engine.type_rules) are
-well formed.
+well formed. Manual and plain tasks are human tasks too (a lane, a form if they name one). The
+rules for diagrams written elsewhere — lanes mapped to groups, executable processes, the main
+process, deliverable messages — are in engine.diagram_rules; timer values in engine.timer_values.
 """
 from __future__ import annotations
 
@@ -28,10 +30,11 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import type_rules
+from . import diagram_rules, timer_values, type_rules
+from .diagram_rules import HUMAN_TASKS
 from .errors import DeploymentInvalid, NotFound
 from .handler_api import HandlerRegistry
-from .models import ProcessDefinition, ProcessType
+from .models import ProcessDefinition, ProcessType, StaffGroup
 from .runtime import ParsedSpec, parse_spec, serialize_spec
 from .script_env import check_expression, check_script
 
@@ -67,8 +70,10 @@ class Problem:
 
 
 def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
-                  preferred_process: str | None = None) -> tuple[dict, str]:
-    """Validate a bundle of files; return (summary, spec_json) or raise DeploymentInvalid."""
+                  preferred_process: str | None = None, lane_groups: dict | None = None,
+                  groups_that_exist=None, main_process: str | None = None) -> tuple[dict, str]:
+    """Validate a bundle of files; return (summary, spec_json) or raise DeploymentInvalid.
+    `lane_groups`, `groups_that_exist` and `main_process`: see engine.diagram_rules."""
     problems: list[Problem] = []
     bpmn_trees, dmn_trees, forms = {}, {}, {}
     for name, content in files.items():
@@ -119,11 +124,14 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
     for name, tree in dmn_trees.items():
         problems.extend(_check_decisions(name, tree))
     problems.extend(_check_calls(bpmn_trees))
+    main_id, lane_map = _check_portability(bpmn_trees, summary, problems, lane_groups, groups_that_exist,
+                                           main_process, preferred_process)
 
     process_ids = parser.get_process_ids()
-    main_id = _main_process(process_ids, preferred_process, bpmn_trees)
     spec = subprocess_specs = None
     for pid in ([] if unparsed else process_ids):
+        if pid != main_id and main_id is not None and not _needed_by(pid, main_id, bpmn_trees):
+            continue  # another pool of the upload (a partner drawn for the record): not run, not parsed
         try:
             s = parser.get_spec(pid)
             subs = parser.get_subprocess_specs(pid)
@@ -140,8 +148,9 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
         raise DeploymentInvalid("the process cannot be deployed", [p.to_dict() for p in problems])
     starts = [s.get("id") for t in bpmn_trees.values() for p in t.iterfind("bpmn:process", NS)
               if p.get("id") == main_id for s in p.iterfind("bpmn:startEvent", NS)]
+    start_lane = next((summary["lane_of"][s] for s in starts if s in summary["lane_of"]), None)
     summary.update(process_id=main_id, intake_form=intake,
-                   intake_lane=next((summary["lane_of"][s] for s in starts if s in summary["lane_of"]), None),
+                   intake_lane=lane_map.get(start_lane, start_lane) if start_lane else None,
                    anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)), **rules)
     return summary, serialize_spec(spec, subprocess_specs)
 
@@ -165,20 +174,21 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
         tag = etree.QName(node).localname
         if node.get("id") and etree.QName(node).namespace == BPMN:
             summary["elements"][node.get("id")] = tag
-        if tag == "userTask":
+        if tag in HUMAN_TASKS and etree.QName(node).namespace == BPMN:
             props = _properties(node)
             form = props.get("formJsonSchemaFilename")
+            what = {"userTask": "a user task", "manualTask": "a manual task", "task": "a task"}[tag]
             if node.get("id") not in in_lane:
-                bad(node, "a user task must lie in a lane (its candidate group)")
-            if not form:
+                bad(node, f"{what} must lie in a lane (the lane says which group does it)")
+            if not form and tag == "userTask":
                 bad(node, "a user task needs a form (property formJsonSchemaFilename)")
-            elif form not in forms:
+            elif form and form not in forms:
                 bad(node, f"form file {form} is missing from the deployment")
             else:
                 _attach_layout(node, props, forms, bad)
             summary["user_tasks"][node.get("id")] = {
                 "name": node.get("name") or node.get("id"), "lane": in_lane.get(node.get("id")),
-                "form": form, "due_variable": props.get("dueDateVariable")}
+                "form": form, "due_variable": props.get("dueDateVariable"), "kind": tag}
         elif tag == "serviceTaskOperator" and etree.QName(node).namespace == SPIFF:
             operator = node.get("id")
             if operator not in registry:
@@ -191,7 +201,14 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
             err = check_script(node.text)
             if err:
                 bad(node.getparent() if tag == "script" else node.getparent().getparent(), err)
-        elif tag in ("conditionExpression", "timeDate", "timeDuration", "timeCycle") and (node.text or "").strip():
+        elif tag in timer_values.KINDS and (node.text or "").strip():
+            bare = timer_values.literal(node.text)
+            err = timer_values.literal_problem(timer_values.KINDS[tag], bare) if bare else \
+                (f"{node.text.strip()!r} is not a valid ISO 8601 date, time or duration"
+                 if timer_values.looks_like_a_bad_literal(node.text) else check_expression(node.text))
+            if err:
+                bad(node.getparent().getparent(), f"{tag}: {err}")
+        elif tag == "conditionExpression" and (node.text or "").strip():
             err = check_expression(node.text)
             if err:
                 bad(node.getparent(), f"{tag}: {err}")
@@ -279,12 +296,34 @@ def _properties(node) -> dict:
     return {p.get("name"): p.get("value") for p in node.iterfind(".//spiff:property", NS)}
 
 
-def _main_process(process_ids: list[str], preferred: str | None, trees: dict) -> str:
-    if preferred in process_ids:
-        return preferred
-    executable = [p.get("id") for t in trees.values() for p in t.iterfind("bpmn:process", NS)
-                  if p.get("isExecutable", "true") == "true"]
-    return (executable or process_ids)[0]
+def _check_portability(trees: dict, summary: dict, problems: list, lane_groups, groups_that_exist,
+                       main_process, key) -> tuple[str | None, dict]:
+    """The rules for diagrams written elsewhere (engine.diagram_rules): which process runs, that it
+    is executable, that its messages can be delivered, and which group each lane is. Returns the
+    main process id and the lane mapping, kept in the summary for routing."""
+    main_id, found = diagram_rules.choose_main_process(trees, main_process, key)
+    found += diagram_rules.check_executable(trees, main_id)
+    found += diagram_rules.check_messages(trees)
+    lane_map, lane_variables, lane_problems = diagram_rules.map_lanes(trees, lane_groups, groups_that_exist)
+    found += lane_problems
+    problems.extend(Problem(p["file"], p["message"], p["element"], p["line"], p["name"]) for p in found)
+    summary.update(lane_groups=lane_map, lane_variables=lane_variables)
+    return main_id, lane_map
+
+
+def _needed_by(process_id: str, main_id: str, trees: dict) -> bool:
+    """Whether the main process reaches `process_id` through call activities."""
+    calls = {p.get("id"): {n.get("calledElement") for n in p.iter(f"{{{BPMN}}}callActivity")}
+             for _, p in diagram_rules.processes(trees)}
+    seen, todo = set(), [main_id]
+    while todo:
+        current = todo.pop()
+        if current == process_id:
+            return True
+        if current not in seen:
+            seen.add(current)
+            todo.extend(calls.get(current, ()))
+    return False
 
 
 def _intake_form(trees: dict, process_id: str, forms: dict, problems: list[Problem]) -> dict:
@@ -326,6 +365,8 @@ def _attach_layout(node, props: dict, forms: dict, bad) -> None:
         return
     if layout not in forms:
         bad(node, f"form layout file {layout} is missing from the deployment")
+    elif props.get("formJsonSchemaFilename") not in forms:
+        bad(node, "a form layout needs the form it lays out (property formJsonSchemaFilename)")
     else:
         forms[props["formJsonSchemaFilename"]]["x-ui"] = forms[layout]
 
@@ -363,15 +404,19 @@ def _problem_from(exc: ValidationException, trees: dict) -> Problem:
 # --- storage -------------------------------------------------------------------------------
 
 def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, files: dict[str, bytes],
-           public: bool, actor: str, now: datetime, comment: str = "",
-           main_process: str | None = None) -> ProcessDefinition:
+           public: bool, actor: str, now: datetime, comment: str = "", lane_groups: dict | None = None,
+           main_process: str | None = None, check_groups: bool = True) -> ProcessDefinition:
     """Validate and store a new version of a type, and point new cases at it; earlier versions
-    keep running their cases. A version never changes once stored (see engine.versions)."""
+    keep running their cases. A version never changes once stored (see engine.versions).
+    `check_groups=False` (the shipped types at first start, before any group exists) maps lanes
+    without asking whether their groups exist yet."""
     if not KEY_PATTERN.match(key or ""):
         raise DeploymentInvalid("invalid key", {"key": "lowercase letters, digits and _ (2–41 chars)"})
     if not (name or "").strip():
         raise DeploymentInvalid("invalid name", {"name": "a name is required"})
-    summary, spec_json = inspect_files(files, registry, preferred_process=main_process or key)
+    summary, spec_json = inspect_files(files, registry, preferred_process=key, lane_groups=lane_groups,
+                                       groups_that_exist=existing_groups(session) if check_groups else None,
+                                       main_process=main_process)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
     row = ProcessDefinition(
         key=key, version=(latest or 0) + 1, name=name.strip(), process_id=summary["process_id"],
@@ -404,6 +449,15 @@ def point_latest(session: Session, key: str, version: int, actor: str, now: date
     before = pointer.latest_version
     pointer.latest_version, pointer.updated_by, pointer.updated_at = version, actor, now
     return before
+
+
+def existing_groups(session: Session):
+    """`groups_that_exist` for inspect_files: which of the names asked about are groups."""
+    def which(names: set) -> set:
+        if not names:
+            return set()
+        return set(session.scalars(select(StaffGroup.name).where(StaffGroup.name.in_(sorted(names)))))
+    return which
 
 
 def bundled_types(processes_dir: Path) -> list[dict]:

@@ -41,11 +41,12 @@ from .facade_confidential import ConfidentialityOperations
 from .facade_directory import DirectoryOperations
 from .facade_modeling import ModelingOperations
 from .facade_pages import PageOperations
+from .facade_stuck import StuckTaskOperations
 from .facade_versions import VersionOperations
 
 
 class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, ModelingOperations, PageOperations,
-                      VersionOperations, DirectoryOperations):
+                      VersionOperations, DirectoryOperations, StuckTaskOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -83,7 +84,8 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
                 if key in known:
                     continue
                 files = definitions.bundled_files(self.ctx.settings.processes_dir, shipped["diagram"], key)
-                row = definitions.deploy(session, self.ctx.registry, key, name, files, True, "system", self.ctx.now())
+                row = definitions.deploy(session, self.ctx.registry, key, name, files, True, "system", self.ctx.now(),
+                                         check_groups=False)
                 audit.record(session, at=self.ctx.now(), actor="system", kind="process_deployed",
                              detail={"key": key, "version": row.version})
                 deployed.append({"key": key, "version": row.version})
@@ -110,11 +112,12 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
             raise Forbidden("only admins and process owners deploy processes")
         with self._tx() as session:
             row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username,
-                                     self.ctx.now(), comment=comment, main_process=main_process)
+                                     self.ctx.now(), comment=comment, lane_groups=lane_groups,
+                                     main_process=main_process)
             replaced = versions.check_replacement(session, row, confirm_replace)
             modeling.drop_draft(session, key)
             detail = {"key": key, "version": row.version, "files": sorted(files), "sha256": row.sha256,
-                      "comment": row.comment, "lane_groups": lane_groups or {}}
+                      "comment": row.comment, "lane_groups": row.summary.get("lane_groups") or {}}
             if replaced:
                 detail["replaced_process"] = replaced["process_id"]
             audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed", detail=detail)

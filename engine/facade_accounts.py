@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import directory, throttle, users
+from . import directory, stuck_tasks, throttle, users
 from .actors import Actor
 from .context import EngineContext
 
@@ -54,7 +54,9 @@ class AccountOperations:
         """Admins only: the user can no longer sign in; every session and token ends; the tasks
         they held go back to their groups (engine.directory)."""
         with self._tx() as session:
-            return directory.disable(self.ctx, session, actor, username)
+            ended = directory.disable(self.ctx, session, actor, username)
+            stuck_tasks.reroute_after_leaving(self.ctx, session, username, self.ctx.now())
+            return ended
 
     def start_second_factor(self, actor: Actor) -> dict:
         """A new TOTP secret for the actor's app, shown once: {"secret", "uri"}."""

@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import audit, modeling
+from . import audit, definitions, modeling
 from .actors import Actor
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput
@@ -38,11 +38,14 @@ class ModelingOperations:
                          detail={"key": key, "files": saved["files"]})
             return saved
 
-    def validate_model(self, actor: Actor, key: str, files: dict[str, bytes], main_process: str | None = None) -> dict:
-        """{"ok", "problems"}: every problem a deploy of these files would meet; nothing stored."""
+    def validate_model(self, actor: Actor, key: str, files: dict[str, bytes], main_process: str | None = None,
+                       lane_groups: dict | None = None) -> dict:
+        """{"ok", "problems"}: every problem a deploy of these files would meet (lanes mapped to
+        groups that exist included); nothing stored."""
         self._require_modeler(actor)
-        with self._tx():  # resolves the request's credential; reads nothing
-            return modeling.validate(files, self.ctx.registry, key, main_process)
+        with self._tx() as session:
+            return modeling.validate(files, self.ctx.registry, key, main_process, lane_groups,
+                                     definitions.existing_groups(session))
 
     def check_form(self, actor: Actor, schema, layout) -> list[str]:
         """The form editor's live check of a form and its ui-schema."""

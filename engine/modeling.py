@@ -68,10 +68,12 @@ def drop_draft(session: Session, key: str) -> None:
         session.delete(draft)
 
 
-def validate(files: dict[str, bytes], registry: HandlerRegistry, key: str, main_process: str | None = None) -> dict:
+def validate(files: dict[str, bytes], registry: HandlerRegistry, key: str, main_process: str | None = None,
+             lane_groups: dict | None = None, groups_that_exist=None) -> dict:
     """Every problem deploying these files would meet, without storing anything."""
     try:
-        definitions.inspect_files(files, registry, preferred_process=main_process or key)
+        definitions.inspect_files(files, registry, preferred_process=key, lane_groups=lane_groups,
+                                  groups_that_exist=groups_that_exist, main_process=main_process)
     except DeploymentInvalid as refusal:
         details = refusal.details
         problems = details if isinstance(details, list) else [

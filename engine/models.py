@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from datetime import date
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        TypeDecorator, UniqueConstraint, false)
+                        TypeDecorator, UniqueConstraint, false, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -223,7 +223,10 @@ class Task(Base):
     __table_args__ = (Index("ix_task_available", "state", "candidate_group", "assignee", "due_at", "id"),
                       Index("ix_task_mine", "assignee", "state", "due_at", "id"),
                       Index("ix_task_remind", "state", "reminded_at", "remind_at"),
-                      Index("ix_task_escalate", "state", "escalated_at", "escalate_at"))
+                      Index("ix_task_escalate", "state", "escalated_at", "escalate_at"),
+                      # partial: holds only the stuck rows, so no other query is tempted by it
+                      Index("ix_task_stuck", "stuck_since", "id", postgresql_where=text("stuck_since IS NOT NULL"),
+                            sqlite_where=text("stuck_since IS NOT NULL")))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
     spiff_id: Mapped[str] = mapped_column(String(40))
@@ -244,6 +247,9 @@ class Task(Base):
     escalate_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    # when routing found nobody eligible to hold it (its lane, the escalation group and the admins
+    # exhausted): listed for admins to reassign; NULL again once someone holds it
+    stuck_since: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
 
 class TaskCandidate(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from . import audit, users
-from .models import Case, CaseExclusion, Notification, Task, TaskCandidate
+from .models import Case, CaseExclusion, Notification, Task, TaskCandidate, User
 
 def escalation_group(case: Case, summary: dict, lane: str | None = None) -> str | None:
     """Where this case's tasks (of `lane`) go when their own lane is empty (`summary`: its
@@ -27,11 +27,40 @@ def escalation_group(case: Case, summary: dict, lane: str | None = None) -> str 
 
 
 def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
-    """Who may still take this task: its named candidates, else its group's members, minus the recused."""
+    """Who may still take this task: its named candidates (active accounts), else its group's
+    active members, minus the recused."""
     if task.candidates:
         excluded = recused_from(session, case_id)
-        return [u for u in task.candidates if u not in excluded]
+        active = set(session.scalars(select(User.username).where(User.username.in_(task.candidates),
+                                                                  User.active.is_(True))))
+        return [u for u in task.candidates if u not in excluded and u in active]
     return users.group_members(session, task.candidate_group, not_recused_from=case_id) if task.candidate_group else []
+
+
+def lane_group(lane: str | None, data: dict, summary: dict | None) -> str | None:
+    """The candidate group of a lane for one case: what a handler set for this case
+    (`lane_groups` in the case data), else the case data variable the lane names (its
+    `groupVariable` property), else the group the version mapped the lane to at deploy, else
+    (versions deployed before lanes were mapped) a data key named like the lane, else the lane name."""
+    if not lane:
+        return None
+    override = (data.get("lane_groups") or {}).get(lane)
+    if isinstance(override, str) and override:
+        return override
+    summary = summary or {}
+    variable = (summary.get("lane_variables") or {}).get(lane)
+    if variable:
+        value = data.get(variable)
+        if isinstance(value, str) and value:
+            return value
+    mapped = (summary.get("lane_groups") or {}).get(lane)
+    if mapped:
+        return mapped
+    if "lane_groups" not in summary:
+        value = data.get(lane)
+        if isinstance(value, str) and value:
+            return value
+    return lane
 
 
 def recused_from(session: Session, case_id: int) -> set[str]:
@@ -68,6 +97,7 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
                      element_id=task.element_id, detail={"task": task.id, "reason": "recused"})
         task.assignee, task.claimed_at = None, None
     if eligible_candidates(session, case.id, task):
+        task.stuck_since = None
         return
     target = escalation_group(case, summary, task.lane)
     if target is None or (target == task.candidate_group and not task.candidates):
@@ -78,6 +108,7 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
     set_candidates(session, task, None)
     session.flush()
     kind = "task_escalated" if eligible_candidates(session, case.id, task) else "no_eligible_candidate"
+    task.stuck_since = None if kind == "task_escalated" else now
     audit.record(session, at=now, actor="system", kind=kind, case_id=case.id, element_id=task.element_id,
                  detail={"task": task.id, "from_group": from_group, "to_group": target,
                          "reason": "no eligible candidate left in the lane"})
@@ -96,6 +127,7 @@ def _hand_to_admins(session: Session, case: Case, task: Task, now: datetime) -> 
     committee's own superiors must act outside the system (检举控告: one level up)."""
     excluded = recused_from(session, case.id)
     admins = [] if case.confidential else [u for u in users.users_with_role(session, "admin") if u not in excluded]
+    task.stuck_since = task.stuck_since or now  # on the admins' list of stuck tasks until someone holds it
     audit.record(session, at=now, actor="system", kind="no_eligible_candidate", case_id=case.id,
                  element_id=task.element_id, detail={"task": task.id, "group": task.candidate_group,
                                                      "handed_to_admins": len(admins)})

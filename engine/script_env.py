@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import datetime as _datetime
 import operator
+import sys
 from functools import lru_cache
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -23,7 +24,11 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+
+from . import timer_values
 from .handler_api import unstorable
+from .script_library import LIBRARY_NAMES, library
 from .run_budget import RunBudget, RunLimitExceeded, run_budget
 
 _EXTRA_BUILTINS = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -62,9 +67,21 @@ def restricted_globals(budget: RunBudget) -> dict:
     return dict(budget.scope_template)
 
 
+# what the standard library's C code imports for itself while a script runs (`strftime` imports
+# `time`, `strptime` imports `_strptime`): scripts cannot import (names starting with _ do not compile)
+_INTERNAL_IMPORTS = frozenset({"time", "_strptime", "calendar", "locale", "_locale", "zoneinfo", "_zoneinfo"})
+
+
+def _internal_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if level or name not in _INTERNAL_IMPORTS:
+        raise ImportError(f"diagram scripts cannot import {name!r}")
+    return __import__(name, globals, locals, fromlist, level)
+
+
 def _guarded_scope(budget: RunBudget) -> dict:
     builtins = {k: v for k, v in safe_builtins.items() if k not in _NOT_RAISABLE}
     builtins.update(_EXTRA_BUILTINS)
+    builtins["__import__"] = _internal_import
     builtins.update(range=budget.range, pow=budget.power, sum=budget.sum, round=budget.round,
                     **{name: budget.expanding(builtins[name]) for name in _EXPANDING_BUILTINS})
     inplace = _inplace_operators(budget)
@@ -91,9 +108,7 @@ def _guarded_scope(budget: RunBudget) -> dict:
         "_format_": budget.format_value,
         "_cmp_": budget.expanded,
         **{name: getattr(budget, method) for name, method in _GUARDED_OPERATORS.values()},
-        "date": _datetime.date,
-        "timedelta": _datetime.timedelta,
-        "json_dumps": budget.json_dumps,
+        **library(budget),
     }
 
 
@@ -194,8 +209,10 @@ def compile_script(script: str):
 def check_expression(expression: str) -> str | None:
     """Deploy-time check: None when the expression compiles in the restricted environment."""
     def check() -> None:
-        refuse_constants_over_limits(ast.parse(expression.strip(), mode="eval"))
+        tree = ast.parse(expression.strip(), mode="eval")
+        refuse_constants_over_limits(tree)
         compile_expression(expression)
+        refuse_unknown_names(tree)
 
     return _first_problem(check)
 
@@ -212,8 +229,46 @@ def check_script(script: str) -> str | None:
                 raise UnsafeScript(f"line {node.lineno}: while loops are not allowed in diagram scripts")
         refuse_constants_over_limits(tree)
         compile_script(script)
+        refuse_unknown_names(tree)
 
     return _first_problem(check)
+
+
+# modules a script might reach for that the environment does not offer (e.g. `os.getenv`, `math.floor`)
+_MODULE_NAMES = frozenset(sys.stdlib_module_names) | {"pytz", "dateparser", "dateutil", "requests", "numpy",
+                                                       "pandas", "spiff", "flask", "sqlalchemy"}
+
+
+def available_names() -> frozenset[str]:
+    """Everything a diagram's Python may name besides case data (docs/authoring.md, "Scripts")."""
+    builtins = {k for k in safe_builtins if k not in _NOT_RAISABLE} | set(_EXTRA_BUILTINS)
+    return frozenset(builtins | LIBRARY_NAMES | {"range", "pow", "sum", "round", "str", "repr", "hash"})
+
+
+def refuse_unknown_names(tree: ast.AST) -> None:
+    """A name a script calls, or a module it reaches into, must be one the environment has (case
+    data are plain values: nothing in them can be called). Names the script defines itself count."""
+    defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, ast.arg):
+            defined.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            defined.add(node.name)
+    known = available_names() | defined
+    problems = []
+    for node in ast.walk(tree):
+        name = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in known:
+            name = node.func.id
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in _MODULE_NAMES and node.value.id not in known:
+            name = node.value.id
+        if name and f"{name!r}" not in "".join(problems):
+            problems.append(f"line {node.lineno}: {name!r} is not available to diagram scripts")
+    if problems:
+        raise UnsafeScript("; ".join(problems) + " (see docs/authoring.md, Scripts, for what is)")
 
 
 class _NotConstant(Exception):
@@ -333,6 +388,20 @@ class CaseScriptEngine(PythonScriptEngine):
     def __init__(self, service_caller):
         super().__init__(environment=RestrictedEnvironment())
         self.service_caller = service_caller
+
+    def evaluate(self, task, expression, external_context=None):
+        """A timer's expression is read the way engine.timer_values says (bare ISO text as it is,
+        `timedelta(...)` and dates turned into the ISO text SpiffWorkflow's timers want)."""
+        event = getattr(task.task_spec, "event_definition", None)
+        kind = timer_values.kind_of(event)
+        if kind is None or expression != event.expression:
+            return super().evaluate(task, expression, external_context)
+        bare = timer_values.literal(expression)
+        value = bare if bare is not None else super().evaluate(task, expression, external_context)
+        try:
+            return timer_values.normalise(kind, value, spiff_timer.datetime.now(_datetime.timezone.utc))
+        except timer_values.TimerValueError as exc:
+            raise WorkflowTaskException(f"timer {task.task_spec.bpmn_id}: {exc}", task=task, exception=exc) from exc
 
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}

@@ -27,7 +27,7 @@ from .handler_api import HandlerContext, check_result
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
-from .routing import route_to_eligible, set_candidates
+from .routing import lane_group, route_to_eligible, set_candidates
 from .run_budget import RunLimitExceeded
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
@@ -91,7 +91,7 @@ class CaseStep:
         self._completed_before = {sid for sid, _, _ in self.run.completed_elements()}
         self._timers_before = {t.spiff_id: t.due_at.astimezone(timezone.utc) for t in self.run.waiting_timers()}
         if not self.case.confidential:
-            self._viewers_before = self._viewers(self.case.data or {})
+            self._viewers_before = self._viewers(self.case.data or {}, self._ready_rows_before())
 
     def complete(self, spiff_id: str, data: dict) -> None:
         self._guard(lambda: self.run.complete(spiff_id, data, self.now))
@@ -265,6 +265,7 @@ class CaseStep:
         for spiff_id, row in open_rows.items():
             if spiff_id not in ready:
                 row.state = "cancelled" if row.completed_at is None and row.completed_by is None else "completed"
+                row.stuck_since = None  # off the admins' list of stuck tasks
                 if row.state == "cancelled":
                     self.audit("task_cancelled", {"task": row.id}, row.element_id)
                 if row.candidates:  # a closed task offers itself to nobody (keeps the named inbox small)
@@ -279,7 +280,7 @@ class CaseStep:
             meta = summary.get("user_tasks", {}).get(human.element_id, {})
             candidates = (data.get("task_candidates") or {}).get(human.element_id)
             row = Task(case_id=case.id, spiff_id=spiff_id, element_id=human.element_id, name=human.name,
-                       lane=human.lane, candidate_group=resolve_group(human.lane, data),
+                       lane=human.lane, candidate_group=resolve_group(human.lane, data, summary),
                        assignee=candidates[0] if candidates and len(candidates) == 1 else None,
                        state="ready", form_name=meta.get("form") or human.properties.get("formJsonSchemaFilename"),
                        created_at=self.now)
@@ -335,35 +336,32 @@ class CaseStep:
         if new:
             session.execute(insert(Timer), new)
 
-    def _viewers(self, data: dict) -> tuple[list[str], list[str]]:
+    def _viewers(self, data: dict, open_rows: list[Task]) -> tuple[list[str], list[str]]:
         """Who sees a case that is not confidential: its lanes' groups, the groups its diagram's
         properties put in charge (escalation, clock, extensions, sealed reading), who filed it and
-        who answers for it, and named candidates."""
-        lanes = set(self.definition.summary.get("lanes") or [])
-        groups = {g for g in (resolve_group(lane, data) for lane in lanes) if g}
-        groups = sorted(groups | type_rules.overseeing_groups(self.definition.summary))
+        who answers for it, named candidates, and whoever holds or may take one of its open tasks
+        (an admin may have reassigned one outside the lanes: kept for the step that closes it)."""
+        summary = self.definition.summary
+        lanes = set(summary.get("lanes") or [])
+        groups = {g for g in (resolve_group(lane, data, summary) for lane in lanes) if g}
+        groups = groups | type_rules.overseeing_groups(summary)
         users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
         for candidates in (data.get("task_candidates") or {}).values():
             users.extend(candidates or [])
-        return groups, sorted(set(users))
+        for row in open_rows:
+            groups.update(g for g in (row.candidate_group,) if g)
+            users.extend(u for u in [row.assignee, *(row.candidates or [])] if u)
+        return sorted(groups), sorted(set(users))
 
     def _refresh_viewers(self, data: dict) -> None:
-        viewers = self._viewers(data)
+        viewers = self._viewers(data, [*self._ready_rows_before(), *self.ready_rows])
         if viewers != self._viewers_before:
             access.replace_viewers(self.session, self.case.id, *viewers, current=set() if self.started else None)
 
 
-def resolve_group(lane: str | None, data: dict) -> str | None:
-    """The candidate group of a lane for this case (see engine.handler_api)."""
-    if not lane:
-        return None
-    override = (data.get("lane_groups") or {}).get(lane)
-    if isinstance(override, str) and override:
-        return override
-    value = data.get(lane)
-    if isinstance(value, str) and value:
-        return value
-    return lane
+def resolve_group(lane: str | None, data: dict, summary: dict | None = None) -> str | None:
+    """The candidate group of a lane for this case (engine.routing.lane_group)."""
+    return lane_group(lane, data, summary)
 
 
 def _root_cause(exc: BaseException) -> BaseException | None:

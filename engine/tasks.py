@@ -260,12 +260,13 @@ def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int)
     now = ctx.now()
     claimed = session.execute(update(Task).where(
         Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
-        .values(assignee=actor.username, claimed_at=now)
+        .values(assignee=actor.username, claimed_at=now, stuck_since=None)
         .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         raise Conflict("someone else holds this task")
     set_committed_value(task, "assignee", actor.username)
     set_committed_value(task, "claimed_at", now)
+    set_committed_value(task, "stuck_since", None)
     audit.record(session, at=now, actor=actor.username, kind="task_claimed", case_id=case.id,
                  element_id=task.element_id, detail={"task": task.id})
     return describe_task(task, case, definition, now)

@@ -224,8 +224,9 @@ def test_the_main_process_of_a_two_process_upload_is_chosen_at_deploy(login, cli
         return admin.post(f"/modeler/{key}/deploy", data={"name": key, "files": multipart_files(files), **choice},
                           content_type="multipart/form-data")
 
-    assert deploy("unchosen").status_code == 201
-    assert engine.get_process_type("unchosen")["process_id"] == "helper_process"
+    unchosen = deploy("unchosen")  # two executable processes, neither named as the key: the owner chooses
+    assert unchosen.status_code == 400
+    assert "simple_complaint" in str(unchosen.get_json()) and "helper_process" in str(unchosen.get_json())
     assert deploy("pair", main_process="simple_complaint").status_code == 201
     assert engine.get_process_type("pair")["process_id"] == "simple_complaint"
     filed = client.post(f"{API}/public/reports", json={"type": "pair", "data": {"subject": "s", "description": "d"}})

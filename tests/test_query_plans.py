@@ -11,7 +11,7 @@ from engine.paging import encode
 
 LIST_CALLS = ("tasks available", "tasks mine", "cases", "cases by type", "cases by status", "cases next page",
               "notifications", "history", "alert sweep", "timer sweep", "audit log", "audit log by actor",
-              "audit log by kind", "audit log by case")
+              "audit log by kind", "audit log by case", "stuck tasks")
 
 
 @contextmanager
@@ -48,6 +48,7 @@ def run_lists(engine, case_id: int) -> dict[str, list]:
         "audit log by actor": lambda: engine.audit_events(auditor, actor="intake1"),
         "audit log by kind": lambda: engine.audit_events(auditor, kind="task_created"),
         "audit log by case": lambda: engine.audit_events(auditor, case_id=case_id),
+        "stuck tasks": lambda: engine.stuck_tasks(engine.actor_for("admin1")),
     }
     out = {}
     for name, call in calls.items():
@@ -81,6 +82,7 @@ EXPECTED = {
     "audit log by actor": ("ix_audit_actor_seq",),
     "audit log by kind": ("ix_audit_kind_seq",),
     "audit log by case": ("ix_audit_case_seq",),
+    "stuck tasks": ("ix_task_stuck",),
 }
 
 
@@ -123,7 +125,7 @@ def test_list_statements_never_read_workflow_or_definition_json(engine, make_cas
     case = make_case("complaint", by="intake1")
     statements = run_lists(engine, case["id"])
     for name in ("tasks available", "tasks mine", "cases", "cases by type", "cases next page", "notifications",
-                 "history", "alert sweep", "audit log", "audit log by case"):
+                 "history", "alert sweep", "audit log", "audit log by case", "stuck tasks"):
         for statement, _ in statements[name]:
             lowered = statement.lower()
             for column in ("workflow_json", "spec_json", "process_definition.summary", "process_definition.files"):

@@ -49,12 +49,13 @@ def test_a_safe_script_deploys_and_runs(core):
     assert core.get_case(core.actor_for("auditor1"), case["id"])["data"]["words"] == 2
 
 
-def test_opening_a_file_fails_at_run_time_and_saves_nothing(core):
-    core.deploy(core.actor_for("admin1"), "reader", "Reader", with_script("secret = open('/etc/passwd').read()"), True)
-    with pytest.raises(WorkflowFailed) as err:
-        core.file_case(None, "reader", {"subject": "x"})
-    assert "evil" in err.value.message and "open" in err.value.message
-    assert core.list_cases(core.actor_for("auditor1"))["total"] == 0
+def test_opening_a_file_is_refused_at_deploy_naming_the_script(core):
+    # (it used to deploy and fail at run time: deploy now refuses a name the environment lacks)
+    with pytest.raises(DeploymentInvalid) as err:
+        core.deploy(core.actor_for("admin1"), "reader", "Reader", with_script("secret = open('/etc/passwd').read()"), True)
+    problem = next(p for p in err.value.details if p["element"] == "evil")
+    assert "'open' is not available" in problem["message"]
+    assert core.list_process_types() and "reader" not in {t["key"] for t in core.list_process_types()}
 
 
 @pytest.mark.parametrize("expression", [

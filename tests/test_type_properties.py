@@ -97,12 +97,17 @@ def grievance_files(**replace: str) -> dict[str, bytes]:
     return files
 
 
-@pytest.fixture
-def grievance(engine):
-    """The grievance type deployed by an admin, and its staff (groups only its diagram names)."""
+def grievance_staff(engine) -> None:
+    """Its staff, in the groups only its diagram names (its lanes map to them)."""
     with engine.ctx.db.transaction() as session:
         for username, groups in STAFF.items():
             users.ensure_user(session, username, DEMO_PASSWORD, username, ["staff"], groups, fast_hash=True)
+
+
+@pytest.fixture
+def grievance(engine):
+    """The grievance type deployed by an admin, and its staff (groups only its diagram names)."""
+    grievance_staff(engine)
     engine.deploy(engine.actor_for("admin1"), "staff_grievance", "Staff grievance", grievance_files(), True)
     return engine
 
@@ -275,6 +280,7 @@ def test_deploy_lists_every_malformed_type_property_at_once(engine):
             '<spiffworkflow:property name="deadlineLabel_en" value="another label" />'
             '</spiffworkflow:properties></bpmn:extensionElements>',
     })
+    grievance_staff(engine)
     with pytest.raises(DeploymentInvalid) as refused:
         engine.deploy(engine.actor_for("admin1"), "staff_grievance", "Staff grievance", files, True)
     problems = {(p["element"], p["message"].split(" ")[0]) for p in refused.value.details}
@@ -289,6 +295,7 @@ def test_an_alert_kind_belongs_on_a_boundary_timer(engine):
                                '<bpmn:endEvent id="Event_0l8late"><bpmn:extensionElements><spiffworkflow:properties>'
                                '<spiffworkflow:property name="alertKind" value="reminder" />'
                                '</spiffworkflow:properties></bpmn:extensionElements>'})
+    grievance_staff(engine)
     with pytest.raises(DeploymentInvalid) as refused:
         engine.deploy(engine.actor_for("admin1"), "staff_grievance", "Staff grievance", files, True)
     assert [p["element"] for p in refused.value.details] == ["Event_0l8late"]

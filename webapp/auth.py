@@ -154,6 +154,7 @@ STAFF_NAV = (
     ("notifications.index", _l("Notifications"), ()),
     ("conflicts.index", _l("Conflicts of interest"), ()),
     ("calendar_admin.index", _l("Working calendar"), ("admin",)),
+    ("stuck.index", _l("Stuck tasks"), ("admin",)),
     ("modeler.index", _l("Process models"), ("admin", "process_owner")),
     ("process_types.index", _l("Process types"), ("admin", "process_owner", "auditor")),
     ("audit.index", _l("Audit"), ("auditor",)),

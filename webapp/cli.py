@@ -97,15 +97,26 @@ def audit_verify() -> None:
 @click.option("--private", is_flag=True, help="Not offered on the public page.")
 @click.option("--comment", default="", help="The version's comment (shown on its versions page).")
 @click.option("--confirm-replace", is_flag=True, help="Allow a different process to replace the type.")
-def deploy(files: tuple[Path, ...], key: str, name: str, private: bool, comment: str, confirm_replace: bool) -> None:
+@click.option("--lane", "lanes", multiple=True, metavar="LANE=GROUP",
+              help='Which group does a lane\'s tasks, e.g. --lane "Finance Team=finance" (repeatable).')
+@click.option("--main-process", default=None, help="The process id that runs, when the files hold several.")
+def deploy(files: tuple[Path, ...], key: str, name: str, private: bool, comment: str, confirm_replace: bool,
+           lanes: tuple[str, ...], main_process: str | None) -> None:
     """Deploy a process type from .bpmn, .dmn and .json form files as its new version."""
     from engine.actors import Actor
     from engine.errors import EngineError
 
+    lane_groups = {}
+    for item in lanes:
+        lane, sep, group = item.rpartition("=")
+        if not sep or not lane.strip() or not group.strip():
+            raise click.BadParameter(f"{item!r}: write LANE=GROUP, e.g. \"Finance Team=finance\"", param_hint="--lane")
+        lane_groups[lane.strip()] = group.strip()
     operator = Actor(username="cli", roles=frozenset({"admin"}))
     try:
         result = _engine().deploy(operator, key, name, {f.name: f.read_bytes() for f in files}, not private,
-                                  comment=comment, confirm_replace=confirm_replace)
+                                  comment=comment, confirm_replace=confirm_replace,
+                                  lane_groups=lane_groups or None, main_process=main_process)
     except EngineError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2), err=True)
         sys.exit(1)

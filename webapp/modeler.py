@@ -173,8 +173,11 @@ def save_draft(key: str):
 @roles_required(*MODELERS)
 def validate(key: str):
     """{"ok", "problems"}: everything a deploy of the editor's files would refuse; stores nothing."""
-    return _json_call(lambda: jsonify(engine().validate_model(
-        current_actor(), key, _files(), request.form.get("main_process") or None)))
+    def call():
+        files, choices = _files(), _choices()
+        return jsonify(engine().validate_model(current_actor(), key, files, choices["main_process"],
+                                               choices["lane_groups"]))
+    return _json_call(call)
 
 
 @bp.route("/modeler/<key>/deploy", methods=("POST",))

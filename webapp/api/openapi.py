@@ -135,6 +135,15 @@ def paths() -> dict:
                              {"200": ok("One page of tasks (no form schemas)", ref("TaskPage"))}, params=[
                                  query("scope", "mine: held by the caller; available: free tasks the caller may take",
                                        {"type": "string", "enum": ["mine", "available"], "default": "mine"}), *PAGE])},
+        "/tasks/stuck": {"get": op(
+            "Open tasks nobody eligible may take, longest stuck first (admin)", "tasks",
+            {"200": ok("One page", ref("StuckTaskPage"))}, errors=("403",), params=PAGE)},
+        "/tasks/{task_id}/reassign": {"post": op(
+            "Give a task to a user or a group, with a reason (admin; audited)", "tasks",
+            {"200": ok("Reassigned", ref("Reassigned"))}, errors=("403", "404", "409", "415", "422"),
+            params=[TASK_ID], body=_json(ref("ReassignInput")),
+            description="400 when the user or group is unknown or the user is recused; 422 when nobody in the "
+                        "group may take it, or the user is outside a confidential case's circle.")},
         "/tasks/{task_id}": {"get": op("One task with its case", "tasks", {"200": ok("The task", ref("TaskDetail"))},
                                        errors=("404",), params=[TASK_ID])},
         "/tasks/{task_id}/claim": {"post": op(

@@ -104,6 +104,10 @@ SCHEMAS = {
         "comment": {"type": "string", "maxLength": 2000, "description": "the version's comment"},
         "confirm_replace": {"type": "string", "enum": ["0", "1"],
                             "description": "1: a different process may replace the type (else 409 with what changes)"},
+        "lane_groups": {"type": "string", "contentMediaType": "application/json",
+                        "description": 'JSON object lane name -> group key, e.g. {"Finance Team": "finance"}; '
+                                       "overrides the lane's `group` property"},
+        "main_process": {"type": "string", "description": "the process id that runs, when the files hold several"},
     }, ["key", "name", "files"]),
     "Deployed": obj({"key": STR, "version": INT}),
     "Validation": obj({"ok": {"type": "boolean"}, "problems": array(obj(
@@ -118,6 +122,16 @@ SCHEMAS = {
     "CaseSummary": CASE_SUMMARY,
     "CasePage": page_of(ref("CaseSummary"), page=INT, per_page=INT),
     "TaskPage": page_of(ref("Task")),
+    "StuckTask": obj({"id": INT, "case_id": INT, "case_number": MAYBE_STR, "type": STR, "type_name": STR,
+                      "name": STR, "element_id": STR, "lane": MAYBE_STR, "candidate_group": MAYBE_STR,
+                      "candidates": array(STR), "assignee": MAYBE_STR, "confidential": {"type": "boolean"},
+                      "created_at": STR, "due_at": MAYBE_STR, "stuck_since": STR}),
+    "StuckTaskPage": page_of(ref("StuckTask")),
+    "ReassignInput": obj({"to_user": STR, "to_group": STR, "reason": {"type": "string", "minLength": 2,
+                                                                       "maxLength": 250}}, ["reason"],
+                         description="exactly one of to_user and to_group"),
+    "Reassigned": obj({"id": INT, "case_id": INT, "case_number": MAYBE_STR, "name": STR,
+                       "candidate_group": MAYBE_STR, "candidates": array(STR), "assignee": MAYBE_STR}),
     "NotificationPage": page_of(obj({
         "id": INT, "kind": {"type": "string", "enum": ["reminder", "escalation", "notice"]}, "case_id": {"type": ["integer", "null"]},
         "case_number": MAYBE_STR, "to_user": MAYBE_STR, "to_group": MAYBE_STR, "subject": STR, "body": STR,

@@ -8,7 +8,7 @@ from flask import request
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import ApiError
-from .parsing import Fields, is_multipart, uploaded_files
+from .parsing import Fields, is_multipart, parse_json_text, uploaded_files
 from .respond import reply
 
 DEPLOYABLE = (".bpmn", ".bpmn20.xml", ".dmn", ".json")
@@ -43,11 +43,31 @@ def deploy_process_type(actor):
     public = fields.boolean("public")
     comment = fields.string("comment", required=False, max_length=2000) or ""
     confirm_replace = fields.boolean("confirm_replace")
+    lane_groups = lane_groups_field(fields)
+    main_process = fields.string("main_process", required=False, max_length=200)
     files = _deployment_files(fields.details)
     fields.check()
     deployed = engine().deploy(actor, key.strip(), name.strip(), files, public, comment=comment,
-                               confirm_replace=confirm_replace)
+                               confirm_replace=confirm_replace, lane_groups=lane_groups,
+                               main_process=(main_process or "").strip() or None)
     return reply(deployed, 201, {"Location": f"{bp.url_prefix}/process-types/{deployed['key']}"})
+
+
+def lane_groups_field(fields: Fields) -> dict | None:
+    """Multipart `lane_groups`: a JSON object {lane name: group key}; problems into the 400."""
+    raw = fields.string("lane_groups", required=False, max_length=20000)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = parse_json_text(raw, "lane_groups")
+    except ApiError as error:
+        fields.details.update(error.details or {"lane_groups": "not valid JSON"})
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k and isinstance(v, str) and v.strip()
+                                              for k, v in value.items()):
+        fields.details["lane_groups"] = 'a JSON object of lane name to group key, e.g. {"Finance Team": "finance"}'
+        return None
+    return {k: v.strip() for k, v in value.items()}
 
 
 def _deployment_files(details: dict) -> dict[str, bytes]:
@@ -82,6 +102,7 @@ def validate_process_type(actor, key: str):
         raise ApiError(415, "send multipart/form-data with the files", {"content_type": request.mimetype or None})
     fields = Fields(request.form.to_dict())
     main_process = fields.string("main_process", required=False, max_length=200)
+    lane_groups = lane_groups_field(fields)
     files = _deployment_files(fields.details)
     fields.check()
-    return reply(engine().validate_model(actor, key, files, (main_process or "").strip() or None))
+    return reply(engine().validate_model(actor, key, files, (main_process or "").strip() or None, lane_groups))

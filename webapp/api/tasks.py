@@ -23,6 +23,29 @@ def list_tasks(actor):
     return reply(engine().list_tasks(actor, scope, **page))
 
 
+@bp.get("/tasks/stuck")
+@staff_required("admin")
+def stuck_tasks(actor):
+    """Admins: open tasks nobody eligible may take (paged by `limit` and `cursor`)."""
+    details: dict[str, str] = {}
+    page = query_page(details)
+    if details:
+        raise bad_input(details, "some query parameters are invalid")
+    return reply(engine().stuck_tasks(actor, **page))
+
+
+@bp.post(f"{TASK}/reassign")
+@staff_required("admin")
+def reassign_task(actor, task_id: int):
+    """Admins: `{"to_user"}` or `{"to_group"}` with a `reason`."""
+    fields = Fields(json_body())
+    to_user = fields.string("to_user", required=False, max_length=80)
+    to_group = fields.string("to_group", required=False, max_length=80)
+    reason = fields.string("reason", max_length=250)
+    fields.check()
+    return reply(engine().reassign_task(actor, task_id, to_user=to_user, to_group=to_group, reason=reason))
+
+
 @bp.get(TASK)
 @staff_required()
 def get_task(actor, task_id: int):

@@ -3,7 +3,7 @@ a type's `latest` pointer (which version new cases start on) can be rolled back 
 cases are found per version for migration; groups carry display names in Chinese and English.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 import hashlib
 import json
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
