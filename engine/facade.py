@@ -35,12 +35,13 @@ from .credentials import DeferredActor
 from .demo import DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput
 from .facade_accounts import AccountOperations
+from .facade_audit import AuditOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_pages import PageOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations, PageOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):

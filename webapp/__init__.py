@@ -56,7 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["complaintflow"] = engine
 
     from . import (api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n, inbox,
-                   input_check, notifications, public)
+                   input_check, notifications, public, timeline_text)
+    from . import audit as audit_pages
 
     converters.init_app(app)
     i18n.init_app(app)
@@ -71,6 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(calendar_admin.bp)
     app.register_blueprint(clock.bp)
     app.register_blueprint(conflicts.bp)
+    app.register_blueprint(audit_pages.bp)
+    timeline_text.register(app)
     cli.init_app(app)
     app.teardown_request(lambda _error: engine.end_request())  # a request's credential dies with it
     app.register_error_handler(Unauthorized, signed_out)
