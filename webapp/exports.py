@@ -13,7 +13,6 @@ import io
 import tempfile
 from typing import Callable, Iterator, Sequence
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 SPOOL = 4 * 1024 * 1024
@@ -119,6 +118,8 @@ def case_pdf(document: dict, lang: str) -> bytes:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from .timeline_text import in_language
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
@@ -135,7 +136,7 @@ def case_pdf(document: dict, lang: str) -> bytes:
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return table
 
-    with force_locale(lang):
+    with in_language(lang):
         labels = case_file_labels()
         case = document["case"]
         story = [p(labels["title"], title)]

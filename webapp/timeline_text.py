@@ -112,3 +112,13 @@ def register(app) -> None:
     app.add_template_filter(event_label)
     app.add_template_filter(change_text)
     app.add_template_filter(entry_text)
+
+
+def in_language(lang: str):
+    """`force_locale` for one of the app's languages, keeping the catalogue's own name (see
+    i18n.NamedLocale: "zh_CN" would otherwise be widened to zh_Hans_CN and find no catalogue)."""
+    from flask_babel import force_locale
+
+    from .i18n import NamedLocale
+
+    return force_locale(NamedLocale(lang))

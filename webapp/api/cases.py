@@ -4,10 +4,9 @@ from __future__ import annotations
 import io
 
 from flask import request, send_file
-from flask_babel import force_locale
 
 from ..exports import case_pdf, list_file
-from ..timeline_text import entry_text, event_label
+from ..timeline_text import entry_text, event_label, in_language
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
@@ -91,7 +90,7 @@ def _timeline(actor, case_id: int):
     if details:
         raise bad_input(details, "some query parameters are invalid")
     answer = engine().case_timeline(actor, case_id, lang=lang, tz=tz, engine_steps=steps, **page)
-    with force_locale(answer["lang"]):
+    with in_language(answer["lang"]):
         for item in answer["items"]:
             item["title"] = event_label(item["kind"])
             item["text"] = entry_text(item)
@@ -132,7 +131,7 @@ def export_case_list(actor):
                "overdue": query_flag("overdue", details), "q": (request.args.get("q") or "")[:200] or None}
     if details:
         raise bad_input(details, "some query parameters are invalid")
-    with force_locale(lang):
+    with in_language(lang):
         write, opened = list_file(fmt)
         engine().export_case_list(actor, fmt, filters, write)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
