@@ -97,3 +97,19 @@ def test_the_history_page_is_the_timeline(login, make_case, work, clock):
     assert "element_completed" not in page and "service:" not in page
     steps = login("auditor1").get(f"/cases/{case['id']}/history?steps=1&lang=en").get_data(as_text=True)
     assert "Engine step passed" in steps and "Hide the engine steps" in steps
+
+
+def test_a_sealed_case_opened_with_a_reason_tells_its_history_and_refuses_without(client, api, login, engine,
+                                                                               make_case, work):
+    from tests.test_confidential_reports import sealed_report
+
+    case = sealed_report(engine, make_case, work)
+    refused = client.get(f"{API}/cases/{case['id']}/timeline", headers=api("auditor1"))
+    assert refused.status_code == 403 and refused.get_json()["error"] == "sealed"
+    page = login("auditor1").post(f"/cases/{case['id']}/open-sealed?lang=en", data={"reason": "年度审计抽查"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Sealed case opened" in text and "Case filed" in text
+    assert "Findings: — → 查实。" in text or "查实。" in text
+    exported = client.get(f"{API}/cases/{case['id']}/export", query_string={"reason": "年度审计抽查", "lang": "en"},
+                          headers=api("auditor1")).get_json()
+    assert exported["identity_omitted"] and [d["step"] for d in exported["decisions"]][:1] == ["Triage"]

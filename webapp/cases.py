@@ -77,7 +77,7 @@ def render_case(page: dict, status: int = 200):
     facts, recorded = case_facts(case.get("data"), page.get("intake_form") or {})
     show_clock(case["id"], page.get("clock"))
     return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded,
-                           revealed=page.get("revealed"), opened_events=page.get("events")), status
+                           revealed=page.get("revealed"), opened_events=page.get("timeline")), status
 
 
 @bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))
@@ -85,7 +85,8 @@ def render_case(page: dict, status: int = 200):
 def open_sealed(case_id: int):
     """An auditor or the committee opens a sealed report with a reason (audited)."""
     try:
-        opened = engine().case_page_opened(current_actor(), case_id, request.form.get("reason", ""))
+        opened = engine().case_page_opened(current_actor(), case_id, request.form.get("reason", ""),
+                                           lang=str(get_locale()), tz=str(get_timezone()))
     except InvalidInput as error:
         flash(_("The case was not opened: %(reason)s", reason=error.message), "error")
         return redirect(url_for("cases.detail", case_id=case_id))
