@@ -103,9 +103,9 @@ def test_a_row_rewritten_with_its_own_hash_recomputed_is_named(engine, client, a
 
 def test_the_audit_page_button_names_the_bad_row(engine, login, logged):
     auditor = login("auditor1")
-    sound = auditor.post("/audit/verify")
+    sound = auditor.post("/audit/verify?lang=en")
     assert sound.status_code == 200 and "The log is intact" in sound.get_data(as_text=True)
     _as_attacker(engine, "DELETE FROM audit_event WHERE seq = 3")
-    page = auditor.post("/audit/verify").get_data(as_text=True)
-    assert "event 3 is missing: it was deleted" in page
+    page = auditor.post("/audit/verify?lang=zh_CN").get_data(as_text=True)
+    assert "日志被篡改：第 3 条记录缺失，已被删除。" in page
     assert login("intake1").post("/audit/verify").status_code == 403

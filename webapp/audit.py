@@ -3,8 +3,6 @@ kind, which case and a period, paged by cursor, exported as CSV; and the button 
 hash chain and names the first edited, deleted or inserted row."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
@@ -12,8 +10,8 @@ from engine.errors import InvalidInput
 
 from .api.parsing import moment_of
 from .auth import current_actor, roles_required
-from .exports import csv_file
-from .timeline_text import EVENT_LABELS, event_label
+from .exports import AUDIT_COLUMNS, csv_file
+from .timeline_text import EVENT_LABELS
 
 bp = Blueprint("audit", __name__)
 
@@ -67,18 +65,6 @@ def verify():
                            verdict=verdict)
 
 
-COLUMNS = (
-    ("seq", lambda e: e["seq"]),
-    ("at", lambda e: e["at"]),
-    ("actor", lambda e: e["actor"]),
-    ("kind", lambda e: e["kind"]),
-    ("event", lambda e: event_label(e["kind"])),
-    ("case", lambda e: e["case_number"] or e["case_id"] or ""),
-    ("element", lambda e: e["element_id"] or ""),
-    ("detail", lambda e: json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)),
-)
-
-
 @bp.route("/audit/export.csv")
 @roles_required("auditor")
 def export():
@@ -86,6 +72,6 @@ def export():
     filters, problems = _filters()
     if problems:
         return redirect(url_for("audit.index", **request.args))
-    write, opened = csv_file(COLUMNS)
+    write, opened = csv_file(AUDIT_COLUMNS)
     engine().export_audit_log(current_actor(), write, **filters)
     return send_file(opened(), mimetype="text/csv", as_attachment=True, download_name="audit-log.csv")

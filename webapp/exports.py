@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import tempfile
 from typing import Callable, Iterator, Sequence
 
 from flask_babel import gettext as _
 
+from .timeline_text import entry_text, event_label, in_language
+
 SPOOL = 4 * 1024 * 1024
 Column = tuple[str, Callable[[dict], object]]  # (heading, value of a row)
+AUDIT_COLUMNS = (  # the audit log's CSV: machine keys as headings, the event also in the reader's words
+    ("seq", lambda e: e["seq"]),
+    ("at", lambda e: e["at"]),
+    ("actor", lambda e: e["actor"]),
+    ("kind", lambda e: e["kind"]),
+    ("event", lambda e: event_label(e["kind"])),
+    ("case", lambda e: e["case_number"] or e["case_id"] or ""),
+    ("element", lambda e: e["element_id"] or ""),
+    ("detail", lambda e: json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)),
+)
 
 
 def csv_file(columns: Sequence[Column]) -> tuple[Callable[[Iterator[list[dict]]], None], Callable[[], io.IOBase]]:
@@ -118,8 +131,6 @@ def case_pdf(document: dict, lang: str) -> bytes:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from .timeline_text import in_language
-
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
@@ -195,8 +206,6 @@ def case_file_labels() -> dict:
 
 def timeline_line(entry: dict) -> str:
     """One timeline entry as one line of text (the PDF and the CSV)."""
-    from .timeline_text import entry_text
-
     return entry_text(entry)
 
 

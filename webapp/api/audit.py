@@ -8,8 +8,7 @@ from .auth_tokens import staff_required
 from .errors import bad_input
 from .parsing import query_choice, query_int, query_moment, query_page
 from .respond import NO_STORE, reply
-from ..audit import COLUMNS
-from ..exports import csv_file
+from ..exports import AUDIT_COLUMNS, csv_file
 
 
 @bp.get("/audit/verify")
@@ -52,7 +51,7 @@ def export_audit_log(actor):
     if details:
         raise bad_input(details, "some query parameters are invalid")
     filters = {k: v for k, v in _filters().items() if k not in ("limit", "cursor")}
-    write, opened = csv_file(COLUMNS)
+    write, opened = csv_file(AUDIT_COLUMNS)
     engine().export_audit_log(actor, write, **filters)
     response = send_file(opened(), mimetype="text/csv", as_attachment=True, download_name="audit-log.csv")
     response.headers.update(NO_STORE)
