@@ -42,6 +42,7 @@ def case_file(ctx: EngineContext, session: Session, actor: Actor, case_id: int, 
     told = timeline.whole_timeline(ctx, session, case, lang, zone)
     decisions = [{"step": t["element_name"], "by": t["actor_name"], "when": t["when"], "changes": t["changes"]}
                  for t in told if t["kind"] == "task_completed"]
+    exported["case"]["type_name"] = timeline.in_language(exported["case"].get("type_name"), lang)
     letters = [m for m in exported["case"].get("messages") or []]
     for letter in letters:
         letter["when"] = timeline.local_text(letter["at"], zone)
