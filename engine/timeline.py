@@ -38,6 +38,11 @@ def is_engine_step(kind: str) -> bool:
     return kind in ENGINE_STEPS or kind.startswith(ENGINE_PREFIX)
 
 
+def _engine_step_rows():
+    """The SQL condition `is_engine_step` is."""
+    return or_(AuditEvent.kind.in_(ENGINE_STEPS), AuditEvent.kind.like(f"{ENGINE_PREFIX}%"))
+
+
 def reader_zone(name: str | None, actor: Actor) -> ZoneInfo:
     """The zone asked for, else the reader's own; 400 for a zone this machine does not know."""
     try:
@@ -72,7 +77,8 @@ def timeline(ctx: EngineContext, session: Session, actor: Actor, case_id: int, *
              tz: str | None = None, engine_steps: bool = False, opened: bool = False,
              limit: int | None = None, cursor: str | None = None) -> dict:
     """One page of the case's timeline, oldest first: {"number", "items", "next", "total",
-    "lang", "timezone", "engine_steps"}."""
+    "lang", "timezone", "engine_steps", "engine_steps_hidden"}. `opened`: reached through a
+    sealed-case opening, which logs itself."""
     n = paging.check_limit(limit)
     lang, zone = reader_language(lang, actor), reader_zone(tz, actor)
     list_name = f"timeline:{case_id}:{int(engine_steps)}"
@@ -84,8 +90,7 @@ def timeline(ctx: EngineContext, session: Session, actor: Actor, case_id: int, *
     audit.write_pending(session)
     matching = select(AuditEvent).where(AuditEvent.case_id == case.id)
     if not engine_steps:
-        matching = matching.where(not_(or_(AuditEvent.kind.in_(ENGINE_STEPS),
-                                           AuditEvent.kind.like(f"{ENGINE_PREFIX}%"))))
+        matching = matching.where(not_(_engine_step_rows()))
     page = matching.order_by(AuditEvent.seq)
     if after is not None:
         page = page.where(AuditEvent.seq > after[0])
@@ -93,9 +98,7 @@ def timeline(ctx: EngineContext, session: Session, actor: Actor, case_id: int, *
     shown = rows[:n]
     total, estimate = paging.capped_count(session, [matching.with_only_columns(AuditEvent.seq)])
     hidden = 0 if engine_steps else session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.case_id == case.id,
-            or_(AuditEvent.kind.in_(ENGINE_STEPS), AuditEvent.kind.like(f"{ENGINE_PREFIX}%"))))
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.id, _engine_step_rows()))
     secrets = disclosure.secrets_of(ctx, case) if case.confidential else []
     names = element_names(ctx.definitions.get(session, case.definition_id).spec)
     people = _display_names(session, {e.actor for e in shown})
@@ -167,9 +170,7 @@ def whole_timeline(ctx: EngineContext, session: Session, case, lang: str, zone: 
     one document; the caller has checked and logged the access."""
     audit.write_pending(session)
     rows = list(session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case.id,
-                                 not_(or_(AuditEvent.kind.in_(ENGINE_STEPS), AuditEvent.kind.like(f"{ENGINE_PREFIX}%"))))
-        .order_by(AuditEvent.seq)))
+        select(AuditEvent).where(AuditEvent.case_id == case.id, not_(_engine_step_rows())).order_by(AuditEvent.seq)))
     secrets = disclosure.secrets_of(ctx, case) if case.confidential else []
     names = element_names(ctx.definitions.get(session, case.definition_id).spec)
     people = _display_names(session, {e.actor for e in rows})

@@ -11,6 +11,7 @@ import zlib
 
 from engine import exports
 from engine.models import Case
+from tests.test_one_transaction import one_transaction, transactions  # noqa: F401  (a fixture)
 
 API = "/api/v1"
 
@@ -138,3 +139,11 @@ def test_the_case_and_list_pages_offer_the_exports(login, make_case, work):
     assert "/cases/export.csv?" in listing and "status=open" in listing and "type=complaint" in listing
     exported = staff.get("/cases/export.csv?type=complaint&status=open").data.decode("utf-8-sig")
     assert case["number"] in exported and exported.startswith("案件编号")
+
+
+def test_each_export_and_the_history_page_is_one_transaction(make_case, work, login, transactions):  # noqa: F811
+    case = _driven(make_case, work)
+    browser = login("supervisor1")
+    for url in (f"/cases/{case['id']}/history", f"/cases/{case['id']}/print", f"/cases/{case['id']}/export.pdf",
+                "/cases/export.csv?type=complaint", "/cases/export.xlsx"):
+        assert one_transaction(transactions, lambda: browser.get(url)).status_code == 200, url

@@ -8,7 +8,6 @@ import json
 from io import BytesIO
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 
 from engine.errors import Forbidden, InvalidInput
@@ -18,6 +17,7 @@ from .clock import show_clock
 from .forms_render import case_facts
 from .exports import case_file_labels, case_pdf, list_file
 from .i18n import STATUS_LABELS
+from .timeline_text import asked_language, asked_zone
 
 bp = Blueprint("cases", __name__)
 
@@ -86,7 +86,7 @@ def open_sealed(case_id: int):
     """An auditor or the committee opens a sealed report with a reason (audited)."""
     try:
         opened = engine().case_page_opened(current_actor(), case_id, request.form.get("reason", ""),
-                                           lang=str(get_locale()), tz=str(get_timezone()))
+                                           lang=asked_language(), tz=asked_zone())
     except InvalidInput as error:
         flash(_("The case was not opened: %(reason)s", reason=error.message), "error")
         return redirect(url_for("cases.detail", case_id=case_id))
@@ -113,7 +113,7 @@ def history(case_id: int):
     cursor = request.args.get("after") or None
     steps = request.args.get("steps") == "1"
     try:
-        page = engine().case_timeline_page(current_actor(), case_id, lang=str(get_locale()), tz=str(get_timezone()),
+        page = engine().case_timeline_page(current_actor(), case_id, lang=asked_language(), tz=asked_zone(),
                                            engine_steps=steps, limit=100, cursor=cursor)
     except InvalidInput:  # a stale or edited cursor: the first page
         return redirect(url_for("cases.history", case_id=case_id, **({"steps": "1"} if steps else {})))
@@ -127,7 +127,7 @@ def _export_reason() -> str | None:
 
 def _case_file(case_id: int, fmt: str) -> dict:
     return engine().export_case_file(current_actor(), case_id, fmt, _export_reason(),
-                                     lang=str(get_locale()), tz=str(get_timezone()))
+                                     lang=asked_language(), tz=asked_zone())
 
 
 @bp.route("/cases/<id:case_id>/print", methods=("GET", "POST"))
@@ -153,7 +153,7 @@ def export_file(case_id: int, fmt: str):
         return redirect(url_for("cases.detail", case_id=case_id))
     name = f"{document['case'].get('number') or case_id}.{fmt}"
     if fmt == "pdf":
-        body, mimetype = case_pdf(document, str(get_locale())), "application/pdf"
+        body, mimetype = case_pdf(document, document["lang"]), "application/pdf"
     else:
         body, mimetype = json.dumps(document, ensure_ascii=False, indent=1).encode(), "application/json"
     response = send_file(BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)

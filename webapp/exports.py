@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import tempfile
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence, Union
 
 from flask_babel import gettext as _
 
@@ -32,17 +32,27 @@ AUDIT_COLUMNS = (  # the audit log's CSV: machine keys as headings, the event al
 )
 
 
-def csv_file(columns: Sequence[Column]) -> tuple[Callable[[Iterator[list[dict]]], None], Callable[[], io.IOBase]]:
+Columns = Union[Sequence[Column], Callable[[], Sequence[Column]]]
+
+
+def _columns(columns: Columns) -> Sequence[Column]:
+    """Headings in the reader's language are made when the engine writes, inside its transaction
+    (making them earlier would read the signed-in user in a transaction of its own)."""
+    return columns() if callable(columns) else columns
+
+
+def csv_file(columns: Columns) -> tuple[Callable[[Iterator[list[dict]]], None], Callable[[], io.IOBase]]:
     """(writer for the engine, opener of the finished file): UTF-8 with a BOM so spreadsheet
     programs read Chinese correctly."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+b")
     text = io.TextIOWrapper(spool, encoding="utf-8-sig", newline="")
 
     def write(pages: Iterator[list[dict]]) -> None:
+        columns_now = _columns(columns)
         out = csv.writer(text)
-        out.writerow([heading for heading, _value in columns])
+        out.writerow([heading for heading, _value in columns_now])
         for page in pages:
-            out.writerows([_cell(value(row)) for _heading, value in columns] for row in page)
+            out.writerows([_cell(value(row)) for _heading, value in columns_now] for row in page)
         text.flush()
 
     def opened() -> io.IOBase:
@@ -53,20 +63,21 @@ def csv_file(columns: Sequence[Column]) -> tuple[Callable[[Iterator[list[dict]]]
     return write, opened
 
 
-def xlsx_file(columns: Sequence[Column], sheet: str) -> tuple[Callable[[Iterator[list[dict]]], None],
-                                                             Callable[[], io.IOBase]]:
+def xlsx_file(columns: Columns, sheet: Callable[[], str]) -> tuple[Callable[[Iterator[list[dict]]], None],
+                                                                  Callable[[], io.IOBase]]:
     """(writer, opener) for an XLSX workbook written in openpyxl's write-only (streaming) mode."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet[:31])
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+b")
 
     def write(pages: Iterator[list[dict]]) -> None:
-        ws.append([heading for heading, _value in columns])
+        columns_now = _columns(columns)
+        ws = book.create_sheet(sheet()[:31])
+        ws.append([heading for heading, _value in columns_now])
         for page in pages:
             for row in page:
-                ws.append([_cell(value(row)) for _heading, value in columns])
+                ws.append([_cell(value(row)) for _heading, value in columns_now])
         book.save(spool)
 
     def opened() -> io.IOBase:
@@ -78,7 +89,11 @@ def xlsx_file(columns: Sequence[Column], sheet: str) -> tuple[Callable[[Iterator
 
 def list_file(fmt: str):
     """(writer, opener) for a case list in `fmt`, with headings in the reader's language."""
-    columns = (
+    return csv_file(_list_columns) if fmt == "csv" else xlsx_file(_list_columns, lambda: _("Cases"))
+
+
+def _list_columns() -> tuple:
+    return (
         (_("Case number"), lambda c: c["number"] or ""),
         (_("Type"), lambda c: c["type_name"] or c["type"]),
         (_("Status"), lambda c: str(status_labels().get(c["status"], c["status"]))),
@@ -89,7 +104,6 @@ def list_file(fmt: str):
         (_("Overdue"), lambda c: _("yes") if c["overdue"] else ""),
         (_("Confidential"), lambda c: _("yes") if c["confidential"] else ""),
     )
-    return csv_file(columns) if fmt == "csv" else xlsx_file(columns, _("Cases"))
 
 
 def local_text(instant: str | None) -> str:

@@ -122,3 +122,26 @@ def in_language(lang: str):
     from .i18n import NamedLocale
 
     return force_locale(NamedLocale(lang))
+
+
+def asked_language() -> str | None:
+    """The language the session or the browser asks for, as i18n.select_locale picks it, without
+    reading the signed-in user (None: the engine takes the reader's own inside its transaction,
+    so a page stays one transaction)."""
+    from flask import request, session
+
+    from .i18n import languages
+
+    offered = languages()
+    chosen = session.get("lang")
+    return chosen if chosen in offered else request.accept_languages.best_match(offered)
+
+
+def asked_zone() -> str | None:
+    """The session's time zone, if it chose one (None: the reader's own, as for the language)."""
+    from flask import session
+
+    from .i18n import _valid_zone
+
+    chosen = session.get("tz")
+    return chosen if chosen and _valid_zone(chosen) else None
