@@ -2,8 +2,9 @@
 
 - Recusal always wins: an excluded user sees nothing of the case (404 as if it did not exist).
 - A confidential case (an internal report) is seen only by its access list (groups and users
-  set by its handlers: the integrity office, later the committee and the named team) and by
-  auditors, who see identity masked. Admins do not widen the circle.
+  set by its handlers, need-to-know) and by auditors, who see identity masked. Admins do not
+  widen the circle. Who opens a sealed case and who reveals a reporter's identity are the
+  diagram's `sealedCaseReaders` and `identityRevealers` (engine.type_rules).
 - Any other case is seen by the groups of its lanes (resolved for the case), by whoever filed
   it, and by admins and auditors.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import and_, delete, exists, false, insert, or_, select, union
 from sqlalchemy.orm import Session, defer
 
+from . import type_rules
 from .actors import Actor
 from .errors import NotFound
 from .models import Case, CaseExclusion, CaseViewer
@@ -64,14 +66,15 @@ def excluded_users(session: Session, case_id: int) -> set[str]:
     return set(session.scalars(select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
 
 
-def is_committee(actor: Actor) -> bool:
-    """The committee decides on internal reports: a member of its group, or holder of the role."""
-    return "committee" in actor.groups or actor.has_role("committee")
+def may_reveal_identity(actor: Actor, summary: dict) -> bool:
+    """A member of a group the case's diagram names in `identityRevealers` (none by default)."""
+    return type_rules.may_reveal_identity(summary, actor.groups)
 
 
-def may_open_sealed(actor: Actor) -> bool:
-    """A sealed report (封存) is opened only by auditors and the committee, each time with a reason."""
-    return actor.has_role("auditor") or is_committee(actor)
+def may_open_sealed(actor: Actor, summary: dict) -> bool:
+    """A sealed report (封存) is opened only by auditors and the type's `sealedCaseReaders`,
+    each time with a reason."""
+    return actor.has_role("auditor") or type_rules.may_open_sealed(summary, actor.groups)
 
 
 def is_excluded(session: Session, case_id: int, username: str) -> bool:
@@ -81,7 +84,7 @@ def is_excluded(session: Session, case_id: int, username: str) -> bool:
 
 def may_see_identity(actor: Actor, case: Case) -> bool:
     """Personal data of ordinary cases is shown to those who handle them; confidential identity
-    is masked for everyone here (revealing it is a committee decision with a reason)."""
+    is masked for everyone here (revealing it is a decision of the type's `identityRevealers`)."""
     return not case.confidential
 
 

@@ -30,7 +30,7 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -
 def path(ctx: EngineContext, session: Session, actor: Actor, case_id: int) -> dict:
     """The elements the case has passed and those it waits in (for drawing it on the diagram)."""
     case = load_visible_case(session, actor, case_id)
-    disclosure.guard_sealed(actor, case, False)
+    disclosure.guard_sealed(ctx, session, actor, case, False)
     disclosure.log_read(session, ctx, actor, case, "path")
     definition = ctx.definitions.get(session, case.definition_id)
     run = CaseRun.restore(definition.spec, case.workflow_json, lambda *a: "{}")
@@ -44,7 +44,7 @@ def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     case = load_visible_case(session, actor, case_id)
     if case.status != disclosure.SEALED:
         raise InvalidInput("this case is not sealed; read it directly", {"case": "not sealed"})
-    if not access.may_open_sealed(actor):
+    if not access.may_open_sealed(actor, ctx.definitions.get(session, case.definition_id).summary):
         raise NotFound("no such case")
     audit.record(session, at=ctx.now(), actor=actor.username, kind="sealed_case_opened", case_id=case.id,
                  detail={"reason": reason})
@@ -61,7 +61,7 @@ def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     sealed = case.status == disclosure.SEALED
     if sealed or case.confidential:
         reason = disclosure.stated_reason(reason)
-    disclosure.guard_sealed(actor, case, opened=bool(reason))
+    disclosure.guard_sealed(ctx, session, actor, case, opened=bool(reason))
     audit.record(session, at=ctx.now(), actor=actor.username, kind="case_exported", case_id=case.id,
                  detail={"format": fmt, **({"reason": reason} if reason else {})})
     detail = case_detail(ctx, session, actor, case.id, opened=True, omit_identity=sealed)

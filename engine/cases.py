@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, paging, receipts
-from .access import listed_case_ids, load_visible_case, may_see_identity, visible_cases
+from . import audit, definitions, paging, receipts, type_rules
+from .access import listed_case_ids, load_visible_case, may_reveal_identity, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
@@ -74,6 +74,9 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     step.audit("case_filed", {"type": definition.key, "version": definition.version,
                               "channel": accepted.get("channel") or ("staff" if actor else "public"),
                               "attachments": len(files), "anonymous": bool(anonymous)})
+    if summary.get("case_prefix"):  # the diagram's casePrefix: numbered as filed (handlers keep it)
+        case.number = step.lookups.next_number(summary["case_prefix"])
+        accepted["case_number"] = case.number
     step.start(accepted)
     step.finish()
     return {"id": case.id, "number": case.number, "status": case.status, "receipt": receipt}
@@ -172,7 +175,7 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     """The case as `actor` may see it. `opened`: reached through a sealed-case opening or an export
     (which log themselves); `omit_identity`: personal fields left out, not even masked."""
     case = load_visible_case(session, actor, case_id)
-    guard_sealed(actor, case, opened)
+    guard_sealed(ctx, session, actor, case, opened)
     if not opened:
         log_read(session, ctx, actor, case, "case")
     now = ctx.now()
@@ -199,19 +202,22 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
                         for f in files],
         "failure": case.failure, "personal_masked": bool(names) and (omit_identity or not show),
         "sealed": case.status == "sealed", "personal_erased": case.personal_erased_at is not None,
+        "deadline_labels": type_rules.deadline_labels(definition.summary),
+        "may_reveal_identity": case.confidential and may_reveal_identity(actor, definition.summary),
     })
-    if case.type_key == "tender_complaint":
-        detail["complainant_history"] = complainant_record(session, actor, case)  # for the clerk's review
+    field = definition.summary.get("complainant_history_field")
+    if field:  # the diagram's complainantHistoryField: earlier cases of the same complainant, for the review
+        detail["complainant_history"] = complainant_record(session, actor, case, field)
     return detail
 
 
-def complainant_record(session: Session, actor: Actor, case: Case) -> dict:
-    """The complainant organisation's earlier tender complaints the viewer may see, and how many
-    were found baseless in the last 12 months (财政部94号令 Art. 37: repeat baseless complaints)."""
-    name = str((case.data or {}).get("complainant_name") or "")
+def complainant_record(session: Session, actor: Actor, case: Case, field: str) -> dict:
+    """The complainant's earlier cases of this type (same value in `field`) the viewer may see, and
+    how many were found baseless in the last 12 months (财政部94号令 Art. 37: repeat baseless complaints)."""
+    name = str((case.data or {}).get(field) or "")
     earlier = session.scalars(select(Case).where(
         Case.type_key == case.type_key, Case.id != case.id, visible_cases(actor),
-        Case.data["complainant_name"].as_string() == name).order_by(Case.created_at.desc())) if name else []
+        Case.data[field].as_string() == name).order_by(Case.created_at.desc())) if name else []
     items = [{"id": c.id, "number": c.number, "status": c.status, "outcome": (c.data or {}).get("outcome"),
               "baseless": bool((c.data or {}).get("baseless")), "project_code": (c.data or {}).get("project_code"),
               "closed_at": to_iso(aware(c.closed_at))} for c in earlier]
@@ -225,7 +231,7 @@ def complainant_record(session: Session, actor: Actor, case: Case) -> dict:
 
 def attachment(ctx: EngineContext, session: Session, actor: Actor, case_id: int, attachment_id: int) -> dict:
     case = load_visible_case(session, actor, case_id)
-    guard_sealed(actor, case, False)
+    guard_sealed(ctx, session, actor, case, False)
     log_read(session, ctx, actor, case, f"attachment {attachment_id}")
     f = session.get(Attachment, attachment_id)
     if f is None or f.case_id != case.id:

@@ -5,11 +5,14 @@ entities, no network), every process parses (`get_spec` per process id, parsing 
 service operator is registered, every user task lies in a lane and names a form that is
 present and a valid JSON Schema, every script, condition, timer, parameter and DMN cell compiles
 in the restricted environment without a constant over the run limits (engine.run_budget), no call
-activity leads back to its own process, and every end event says how the case ends (`end_<status>`).
+activity leads back to its own process, and the type's own properties (end statuses, alert kinds,
+clock keepers, extension rule, need-to-know, number prefix, deadline labels: engine.type_rules) are
+well formed.
 """
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 import threading
@@ -25,17 +28,16 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import type_rules
 from .errors import DeploymentInvalid, NotFound
 from .handler_api import HandlerRegistry
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessType
 from .runtime import ParsedSpec, parse_spec, serialize_spec
 from .script_env import check_expression, check_script
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiff": SPIFF}
-CASE_STATUSES = ("closed", "rejected", "transferred", "pending", "sealed")
-END_EVENT_ID = re.compile(r"^end_(%s)(_\w+)?$" % "|".join(CASE_STATUSES))
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -57,9 +59,11 @@ class Problem:
     message: str
     element: str | None = None
     line: int | None = None
+    name: str | None = None  # the element's name, as the modeler shows it
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "element": self.element, "line": self.line, "message": self.message}
+        return {"file": self.file, "element": self.element, "name": self.name, "line": self.line,
+                "message": self.message}
 
 
 def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
@@ -92,19 +96,22 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
             problems.append(Problem(name, f"cannot be read: {exc}"))
         except SchemaError as exc:
             problems.append(Problem(name, f"not a valid JSON Schema: {exc.message}"))
-    if not bpmn_trees and not problems:
-        problems.append(Problem("", "no BPMN file in the deployment"))
-    if problems:
+    if not bpmn_trees:
+        if not problems:
+            problems.append(Problem("", "no BPMN file in the deployment"))
         raise DeploymentInvalid("the process cannot be deployed", [p.to_dict() for p in problems])
 
+    # every problem at once: a file that does not parse is reported with all its schema errors,
+    # and the other files and the checks below still run
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        for name, tree in dmn_trees.items():
-            parser.add_dmn_xml(tree, filename=name)
-        for name, tree in bpmn_trees.items():
-            parser.add_bpmn_xml(tree, filename=name)
-    except ValidationException as exc:
-        raise DeploymentInvalid("the process cannot be deployed", [_problem_from(exc, bpmn_trees).to_dict()])
+    unparsed = bool(problems)
+    for name, tree in list(dmn_trees.items()) + list(bpmn_trees.items()):
+        try:
+            (parser.add_dmn_xml if name in dmn_trees else parser.add_bpmn_xml)(tree, filename=name)
+        except ValidationException as exc:
+            unparsed = True
+            problems.extend((_schema_problems(name, tree) if name in bpmn_trees else [])
+                            or [_problem_from(exc, bpmn_trees)])
 
     summary = {"forms": forms, "user_tasks": {}, "lanes": [], "elements": {}, "lane_of": {}}
     for name, tree in bpmn_trees.items():
@@ -116,7 +123,7 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
     process_ids = parser.get_process_ids()
     main_id = _main_process(process_ids, preferred_process, bpmn_trees)
     spec = subprocess_specs = None
-    for pid in process_ids:
+    for pid in ([] if unparsed else process_ids):
         try:
             s = parser.get_spec(pid)
             subs = parser.get_subprocess_specs(pid)
@@ -127,14 +134,15 @@ def inspect_files(files: dict[str, bytes], registry: HandlerRegistry,
         except Exception as exc:  # the parser raises plain errors for some malformed models
             problems.append(Problem("", f"process {pid} cannot be parsed: {exc}"))
     intake = _intake_form(bpmn_trees, main_id, forms, problems)
+    rules, rule_problems = type_rules.read(bpmn_trees, main_id)
+    problems.extend(Problem(f, message, node.get("id"), node.sourceline) for f, node, message in rule_problems)
     if problems:
         raise DeploymentInvalid("the process cannot be deployed", [p.to_dict() for p in problems])
     starts = [s.get("id") for t in bpmn_trees.values() for p in t.iterfind("bpmn:process", NS)
               if p.get("id") == main_id for s in p.iterfind("bpmn:startEvent", NS)]
     summary.update(process_id=main_id, intake_form=intake,
                    intake_lane=next((summary["lane_of"][s] for s in starts if s in summary["lane_of"]), None),
-                   anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)),
-                   escalation_group=_process_properties(bpmn_trees, main_id).get("escalationGroup"))
+                   anonymous_allowed=bool(intake.get("x-anonymous-allowed", False)), **rules)
     return summary, serialize_spec(spec, subprocess_specs)
 
 
@@ -142,7 +150,7 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
     problems: list[Problem] = []
 
     def bad(node, message):
-        problems.append(Problem(filename, message, node.get("id"), node.sourceline))
+        problems.append(Problem(filename, message, node.get("id"), node.sourceline, node.get("name")))
 
     in_lane = {}
     for lane in root.iterfind(".//bpmn:lane", NS):
@@ -166,6 +174,8 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
                 bad(node, "a user task needs a form (property formJsonSchemaFilename)")
             elif form not in forms:
                 bad(node, f"form file {form} is missing from the deployment")
+            else:
+                _attach_layout(node, props, forms, bad)
             summary["user_tasks"][node.get("id")] = {
                 "name": node.get("name") or node.get("id"), "lane": in_lane.get(node.get("id")),
                 "form": form, "due_variable": props.get("dueDateVariable")}
@@ -185,16 +195,6 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
             err = check_expression(node.text)
             if err:
                 bad(node.getparent(), f"{tag}: {err}")
-        elif tag == "boundaryEvent" and node.find("bpmn:timerEventDefinition", NS) is not None:
-            # which 催办/督办 the diagram draws itself: a timer on a `*remind*` time is the reminder,
-            # any other boundary timer on the task stands for its escalation
-            when = " ".join(node.find("bpmn:timerEventDefinition", NS).itertext())
-            kind = "reminder" if "remind" in when else "escalation"
-            summary.setdefault("drawn_alerts", {}).setdefault(node.get("attachedToRef"), []).append(kind)
-        elif tag == "endEvent" and etree.QName(node.getparent()).localname == "process":
-            if not END_EVENT_ID.match(node.get("id") or ""):
-                bad(node, "an end event's id must say how the case ends: end_closed, end_rejected, "
-                          "end_transferred, end_pending or end_sealed (optionally _suffix)")
     return problems
 
 
@@ -279,16 +279,6 @@ def _properties(node) -> dict:
     return {p.get("name"): p.get("value") for p in node.iterfind(".//spiff:property", NS)}
 
 
-def _process_properties(trees: dict, process_id: str) -> dict:
-    """The process element's own `spiffworkflow:property` values (not its elements')."""
-    for tree in trees.values():
-        for process in tree.iterfind("bpmn:process", NS):
-            if process.get("id") == process_id:
-                return {p.get("name"): p.get("value")
-                        for p in process.iterfind("bpmn:extensionElements/spiff:properties/spiff:property", NS)}
-    return {}
-
-
 def _main_process(process_ids: list[str], preferred: str | None, trees: dict) -> str:
     if preferred in process_ids:
         return preferred
@@ -305,14 +295,52 @@ def _intake_form(trees: dict, process_id: str, forms: dict, problems: list[Probl
             for start in process.iterfind("bpmn:startEvent", NS):
                 form = _properties(start).get("formJsonSchemaFilename")
                 if form and form in forms:
+                    _attach_layout(start, _properties(start), forms,
+                                   lambda node, message: problems.append(Problem(name, message, node.get("id"), node.sourceline)))
                     return forms[form]
                 if form:
                     problems.append(Problem(name, f"intake form {form} is missing", start.get("id"), start.sourceline))
                     return {}
-    if "intake.json" in forms:
-        return forms["intake.json"]
-    problems.append(Problem("", "no intake form: give the start event a formJsonSchemaFilename property"))
-    return {}
+    return forms.get("intake.json") or DEFAULT_INTAKE_FORM
+
+
+# A type whose start event names no form takes complaints with this one.
+DEFAULT_INTAKE_FORM = {
+    "type": "object", "title": "投诉 / Complaint",
+    "x-labels": {"subject": {"zh_CN": "事由", "en": "Subject"}, "description": {"zh_CN": "详细情况", "en": "Details"},
+                 "contact": {"zh_CN": "联系方式", "en": "How to reach you"}},
+    "properties": {
+        "subject": {"type": "string", "minLength": 1, "maxLength": 200, "title": "事由"},
+        "description": {"type": "string", "minLength": 1, "maxLength": 10000, "x-widget": "textarea", "title": "详细情况"},
+        "contact": {"type": "string", "maxLength": 200, "x-personal": True, "title": "联系方式"},
+    },
+    "required": ["subject", "description"],
+}
+
+
+def _attach_layout(node, props: dict, forms: dict, bad) -> None:
+    """A form's ui-schema (`formUiSchemaFilename`: field order and widgets) travels inside the
+    form as `x-ui`, so every page that draws the form lays it out the same way."""
+    layout = props.get("formUiSchemaFilename")
+    if not layout:
+        return
+    if layout not in forms:
+        bad(node, f"form layout file {layout} is missing from the deployment")
+    else:
+        forms[props["formJsonSchemaFilename"]]["x-ui"] = forms[layout]
+
+
+def _schema_problems(filename: str, tree) -> list[Problem]:
+    """Every BPMN schema (XSD) error of a file, each with its line (the parser stops at the first)."""
+    validator = VALIDATOR.validator
+    if validator.validate(tree):
+        return []
+    at_line = {}
+    for node in tree.iter():
+        if isinstance(node.tag, str) and node.get("id"):
+            at_line.setdefault(node.sourceline, node)  # the element the error's line opens, to mark it
+    return [Problem(filename, e.message, at_line[e.line].get("id") if e.line in at_line else None, e.line,
+                    at_line[e.line].get("name") if e.line in at_line else None) for e in validator.error_log]
 
 
 def _problem_from(exc: ValidationException, trees: dict) -> Problem:
@@ -325,28 +353,57 @@ def _problem_from(exc: ValidationException, trees: dict) -> Problem:
             if found:
                 line = found[0].sourceline
                 break
-    return Problem(file, str(exc).split("\n")[0], element, line)
+    name = None
+    if element:
+        found = next((t.xpath("//*[@id=$id]", id=element) for t in trees.values() if t.xpath("//*[@id=$id]", id=element)), [])
+        name = found[0].get("name") if found else None
+    return Problem(file, str(exc).split("\n")[0], element, line, name)
 
 
 # --- storage -------------------------------------------------------------------------------
 
 def deploy(session: Session, registry: HandlerRegistry, key: str, name: str, files: dict[str, bytes],
-           public: bool, actor: str, now: datetime) -> ProcessDefinition:
-    """Validate and store a new version of a type; earlier versions keep running their cases."""
+           public: bool, actor: str, now: datetime, comment: str = "",
+           main_process: str | None = None) -> ProcessDefinition:
+    """Validate and store a new version of a type, and point new cases at it; earlier versions
+    keep running their cases. A version never changes once stored (see engine.versions)."""
     if not KEY_PATTERN.match(key or ""):
         raise DeploymentInvalid("invalid key", {"key": "lowercase letters, digits and _ (2–41 chars)"})
     if not (name or "").strip():
         raise DeploymentInvalid("invalid name", {"name": "a name is required"})
-    summary, spec_json = inspect_files(files, registry, preferred_process=key)
+    summary, spec_json = inspect_files(files, registry, preferred_process=main_process or key)
     latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
     row = ProcessDefinition(
         key=key, version=(latest or 0) + 1, name=name.strip(), process_id=summary["process_id"],
         public=public, files={n: c.decode("utf-8") for n, c in files.items()}, spec_json=spec_json,
-        summary=summary, deployed_at=now, deployed_by=actor)
+        summary=summary, deployed_at=now, deployed_by=actor, comment=(comment or "").strip(),
+        sha256=content_hash(files))
     session.add(row)
     session.flush()
     session.info.setdefault(UNCOMMITTED, set()).add(row.id)
+    point_latest(session, key, row.version, actor, now)
     return row
+
+
+def content_hash(files: dict[str, bytes]) -> str:
+    """The SHA-256 of a deployment's files (each file's name and bytes, in name order): two
+    deployments of the same files have the same hash."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(files[name]).hexdigest().encode() + b"\n")
+    return digest.hexdigest()
+
+
+def point_latest(session: Session, key: str, version: int, actor: str, now: datetime) -> int | None:
+    """Make `version` the one new cases of `key` start on; the version it replaces (None: first)."""
+    pointer = session.get(ProcessType, key)
+    if pointer is None:
+        session.add(ProcessType(key=key, latest_version=version, updated_by=actor, updated_at=now))
+        session.flush()
+        return None
+    before = pointer.latest_version
+    pointer.latest_version, pointer.updated_by, pointer.updated_at = version, actor, now
+    return before
 
 
 def bundled_types(processes_dir: Path) -> list[dict]:
@@ -366,21 +423,22 @@ def bundled_files(processes_dir: Path, bpmn_file: str, key: str) -> dict[str, by
     return files
 
 
+def _pointed():
+    """Definition rows that are their type's latest (the `process_type` pointer)."""
+    return select(ProcessDefinition).join(ProcessType, (ProcessType.key == ProcessDefinition.key)
+                                          & (ProcessType.latest_version == ProcessDefinition.version))
+
+
 def latest(session: Session, key: str) -> ProcessDefinition:
-    row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                          .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    """The version new cases of `key` start on (the newest unless an owner rolled it back)."""
+    row = session.scalars(_pointed().where(ProcessDefinition.key == key)).first()
     if row is None:
         raise NotFound(f"no complaint type {key!r}")
     return row
 
 
 def latest_of_each(session: Session) -> list[ProcessDefinition]:
-    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
-              .group_by(ProcessDefinition.key).subquery())
-    rows = session.scalars(select(ProcessDefinition).join(
-        newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.v))
-        .order_by(ProcessDefinition.key))
-    return list(rows)
+    return list(session.scalars(_pointed().order_by(ProcessDefinition.key)))
 
 
 def describe(row: ProcessDefinition) -> dict:

@@ -2,9 +2,10 @@
 
 Seed 001 篇10 第十九条: reporters' names, units and addresses are never disclosed, and materials
 are not copied at will; 篇9: a closed report is sealed as a confidential file. So every read of a
-confidential case is an audit event; a sealed case (封存) opens only for auditors and the
-committee, each time with a stated reason; revealing a reporter's identity is a committee act with
-a reason; an export of a sealed case leaves identity out altogether.
+confidential case is an audit event; a sealed case (封存) opens only for auditors and the groups
+its diagram names (`sealedCaseReaders`, e.g. the committee), each time with a stated reason;
+revealing a reporter's identity is an act of the diagram's `identityRevealers`, with a reason; an
+export of a sealed case leaves identity out altogether.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, paging
-from .access import is_committee, load_visible_case, may_open_sealed
+from .access import load_visible_case, may_open_sealed, may_reveal_identity
 from .actors import Actor
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput, NotFound
@@ -51,12 +52,12 @@ def log_read(session: Session, ctx: EngineContext, actor: Actor, case: Case, wha
                  detail=detail)
 
 
-def guard_sealed(actor: Actor, case: Case, opened: bool) -> None:
+def guard_sealed(ctx: EngineContext, session: Session, actor: Actor, case: Case, opened: bool) -> None:
     """A sealed case reads only through an opening with a reason (403 naming how to open it);
     to anyone who may not open it, it does not exist."""
     if case.status != SEALED or opened:
         return
-    if not may_open_sealed(actor):
+    if not may_open_sealed(actor, ctx.definitions.get(session, case.definition_id).summary):
         raise NotFound("no such case")
     raise Forbidden("this report is sealed (封存): open it with a stated reason", {"reason": "required"},
                     code="sealed")
@@ -69,7 +70,7 @@ def history(ctx: EngineContext, session: Session, actor: Actor, case_id: int, op
     n = paging.check_limit(limit)
     after = paging.decode(f"history:{case_id}", cursor, (int,))
     case = load_visible_case(session, actor, case_id, without_workflow=True)
-    guard_sealed(actor, case, opened)
+    guard_sealed(ctx, session, actor, case, opened)
     if not opened:
         log_read(session, ctx, actor, case, "history")
     events = audit.case_events(session, case.id, _masked_values(ctx, case), after[0] if after else None, n + 1)
@@ -89,12 +90,12 @@ def _masked_values(ctx: EngineContext, case: Case) -> list[str]:
 
 
 def reveal_identity(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:
-    """The committee, with a reason, learns who filed the report; the reveal is an audit event
-    (naming the fields, never their values)."""
+    """The type's `identityRevealers`, with a reason, learn who filed the report; the reveal is an
+    audit event (naming the fields, never their values)."""
     reason = stated_reason(reason)
     case = load_visible_case(session, actor, case_id)
-    if not is_committee(actor):
-        raise Forbidden("only the committee may reveal a reporter's identity")
+    if not may_reveal_identity(actor, ctx.definitions.get(session, case.definition_id).summary):
+        raise Forbidden("only the groups this type names (identityRevealers) may reveal a reporter's identity")
     identity = personal_values(ctx, case)
     audit.record(session, at=ctx.now(), actor=actor.username, kind="identity_revealed", case_id=case.id,
                  detail={"reason": reason, "fields": sorted(identity)})

@@ -28,7 +28,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, audit_log, case_pages, cases, credentials, definitions, disclosure, task_alerts, tasks, timers, users
+from . import (audit, audit_log, case_pages, cases, credentials, definitions, disclosure, modeling, task_alerts, tasks,
+               timers, users, versions)
 from .actors import Actor
 from .context import EngineContext
 from .credentials import DeferredActor
@@ -38,10 +39,14 @@ from .facade_accounts import AccountOperations
 from .facade_audit import AuditOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
+from .facade_directory import DirectoryOperations
+from .facade_modeling import ModelingOperations
 from .facade_pages import PageOperations
+from .facade_versions import VersionOperations
 
 
-class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations,
+                      ModelingOperations, PageOperations, VersionOperations, DirectoryOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):
@@ -94,13 +99,26 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
         with self._tx() as session:
             return definitions.describe(definitions.latest(session, key))
 
-    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool) -> dict:
+    def deploy(self, actor: Actor, key: str, name: str, files: dict[str, bytes], public: bool, *,
+               comment: str = "", confirm_replace: bool = False, lane_groups: dict | None = None,
+               main_process: str | None = None) -> dict:
+        """A new version (new cases start on it); the type's modeler draft, if any, is dropped (it is
+        this version now). A different process under an existing key (another main process, or no
+        step in common) is refused with what changes (409) unless confirmed. `main_process` chooses
+        the process that cases start (else the one whose id is the key, else the first executable
+        one)."""
         if not actor.has_role("admin", "process_owner"):
             raise Forbidden("only admins and process owners deploy processes")
         with self._tx() as session:
-            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username, self.ctx.now())
-            audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed",
-                         detail={"key": key, "version": row.version, "files": sorted(files)})
+            row = definitions.deploy(session, self.ctx.registry, key, name, files, public, actor.username,
+                                     self.ctx.now(), comment=comment, main_process=main_process)
+            replaced = versions.check_replacement(session, row, confirm_replace)
+            modeling.drop_draft(session, key)
+            detail = {"key": key, "version": row.version, "files": sorted(files), "sha256": row.sha256,
+                      "comment": row.comment, "lane_groups": lane_groups or {}}
+            if replaced:
+                detail["replaced_process"] = replaced["process_id"]
+            audit.record(session, at=self.ctx.now(), actor=actor.username, kind="process_deployed", detail=detail)
             return {"key": row.key, "version": row.version}
 
     # --- people ----------------------------------------------------------------------------

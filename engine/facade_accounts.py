@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import throttle, users
+from . import directory, throttle, users
 from .actors import Actor
 from .context import EngineContext
 
@@ -51,9 +51,10 @@ class AccountOperations:
             return users.change_password(session, self.ctx, actor, username, new_password, current_password)
 
     def disable_user(self, actor: Actor, username: str) -> int:
-        """Admins only: the user can no longer sign in; every session and token ends."""
+        """Admins only: the user can no longer sign in; every session and token ends; the tasks
+        they held go back to their groups (engine.directory)."""
         with self._tx() as session:
-            return users.disable_user(session, self.ctx, actor, username)
+            return directory.disable(self.ctx, session, actor, username)
 
     def start_second_factor(self, actor: Actor) -> dict:
         """A new TOTP secret for the actor's app, shown once: {"secret", "uri"}."""

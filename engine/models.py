@@ -62,9 +62,13 @@ class User(Base):
 
 
 class StaffGroup(Base):
+    """A group of staff (a lane's tasks go to one); `name` is its key, shown as name_zh / name_en."""
+
     __tablename__ = "staff_group"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     label: Mapped[str] = mapped_column(String(200), default="")
+    name_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class GroupMember(Base):
@@ -131,6 +135,18 @@ class ProcessDefinition(Base):
     summary: Mapped[dict] = mapped_column(JSON)
     deployed_at: Mapped[datetime] = mapped_column(Stamp)
     deployed_by: Mapped[str] = mapped_column(String(80))
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")  # of the deployed files
+
+
+class ProcessType(Base):
+    """A type's pointer to the version new cases start on (rolled back or forward by owners)."""
+
+    __tablename__ = "process_type"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    latest_version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(Stamp)
 
 
 class Case(Base):
@@ -138,7 +154,8 @@ class Case(Base):
     # The case list pages newest first (id descending) within its filters.
     __table_args__ = (Index("ix_case_type_status_id", "type_key", "status", "id"),
                       Index("ix_case_type_id", "type_key", "id"),
-                      Index("ix_case_status_id", "status", "id"))
+                      Index("ix_case_status_id", "status", "id"),
+                      Index("ix_case_definition_status_id", "definition_id", "status", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
@@ -405,3 +422,16 @@ class TypeSetting(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_by: Mapped[str] = mapped_column(String(80), default="")
     updated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class ProcessDraft(Base):
+    """A type's work in progress from the browser modeler: its files, not yet deployed. One per
+    type (the latest save wins); a new type is a draft before its first version."""
+
+    __tablename__ = "process_draft"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime] = mapped_column(Stamp)

@@ -8,8 +8,9 @@ one transaction, and each change is an audit event.
   testing or appraisal). While it lasts the case's timers do not fire; on resume every deadline
   still pending when the pause began moves by the paused time (see `retime.pause_shift`).
 - An extension is asked for by someone working the case and decided by the type's approver
-  group, within the type's cap (customer complaint: 30 working days in total, shared with the
-  diagram's own extension path through `extension_days_total`).
+  group, within the type's cap in working days (shared with a diagram's own extension path
+  through `extension_days_total`). The rule, and which group keeps a type's clock, are the
+  diagram's properties (engine.type_rules): a type without an extension rule has no extensions.
 - A recount follows an edit of the holiday table or an imported official year: deadlines marked
   provisional are recounted on the calendar as it now stands, and their timers move.
 """
@@ -20,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, notifications, retime
+from . import audit, notifications, retime, type_rules
 from .access import load_visible_case
 from .actors import Actor
 from .clock import aware, to_iso
@@ -29,9 +30,6 @@ from .models import Case, CasePause, ExtensionRequest, Task
 from .steps import CaseStep
 
 PAUSE_KINDS = ("correction", "expert_review", "other")
-# type -> the deadline an extension moves, the cap in working days, the group that decides.
-EXTENSIONS = {"complaint": {"deadline": "resolve_due", "cap": 30, "approvers": "supervisor"}}
-CLOCK_KEEPERS = {"complaint": "supervisor", "tender_complaint": "tender_head", "internal_report": "committee"}
 
 
 def _step(ctx, session: Session, case: Case, actor: str, now: datetime) -> CaseStep:
@@ -40,28 +38,36 @@ def _step(ctx, session: Session, case: Case, actor: str, now: datetime) -> CaseS
     return step
 
 
-def may_manage(session: Session, actor: Actor, case: Case) -> bool:
-    """Whoever works an open task of the case, its supervising group, or an admin."""
-    if actor.has_role("admin") or CLOCK_KEEPERS.get(case.type_key) in actor.groups:
+def _summary(ctx, session: Session, case: Case) -> dict:
+    return ctx.definitions.get(session, case.definition_id).summary
+
+
+def may_manage(ctx, session: Session, actor: Actor, case: Case) -> bool:
+    """Whoever works an open task of the case, its clock keepers (the diagram's `clockKeeper`,
+    of the process or of a lane an open task lies in), or an admin."""
+    if actor.has_role("admin"):
         return True
-    for task in session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")):
+    tasks = list(session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready")))
+    if type_rules.clock_keepers(_summary(ctx, session, case), [t.lane for t in tasks]) & set(actor.groups):
+        return True
+    for task in tasks:
         if task.assignee == actor.username or (task.candidates and actor.username in task.candidates) \
                 or (not task.candidates and task.candidate_group in actor.groups):
             return True
     return False
 
 
-def _open_case(session: Session, actor: Actor, case_id: int) -> Case:
+def _open_case(ctx, session: Session, actor: Actor, case_id: int) -> Case:
     case = load_visible_case(session, actor, case_id, for_update=True)
     if case.status != "open":
         raise Conflict("the case is closed; its clock no longer runs")
-    if not may_manage(session, actor, case):
+    if not may_manage(ctx, session, actor, case):
         raise Forbidden("only staff working this case, its supervisors or admins manage its clock")
     return case
 
 
 def pause(ctx, session: Session, actor: Actor, case_id: int, kind: str, reason: str, now: datetime) -> dict:
-    case = _open_case(session, actor, case_id)
+    case = _open_case(ctx, session, actor, case_id)
     reason = (reason or "").strip()
     if kind not in PAUSE_KINDS or not reason:
         raise InvalidInput("a pause needs a kind and a reason",
@@ -73,11 +79,11 @@ def pause(ctx, session: Session, actor: Actor, case_id: int, kind: str, reason: 
     case.paused_at = now
     audit.record(session, at=now, actor=actor.username, kind="clock_paused", case_id=case.id,
                  detail={"kind": kind, "reason": reason[:200]})
-    return clock_view(session, actor, case, now)
+    return clock_view(ctx, session, actor, case, now)
 
 
 def resume(ctx, session: Session, actor: Actor, case_id: int, now: datetime) -> dict:
-    case = _open_case(session, actor, case_id)
+    case = _open_case(ctx, session, actor, case_id)
     row = session.scalars(select(CasePause).where(CasePause.case_id == case.id, CasePause.ended_at.is_(None))).first()
     if case.paused_at is None or row is None:
         raise Conflict("the case clock is not paused")
@@ -88,7 +94,7 @@ def resume(ctx, session: Session, actor: Actor, case_id: int, now: datetime) -> 
     case.paused_at = None
     step.audit("clock_resumed", {"paused": paused, "moved": changes})
     step.finish()
-    return clock_view(session, actor, case, now)
+    return clock_view(ctx, session, actor, case, now)
 
 
 def _used_days(session: Session, case: Case) -> int:
@@ -98,8 +104,8 @@ def _used_days(session: Session, case: Case) -> int:
 
 
 def request_extension(ctx, session: Session, actor: Actor, case_id: int, days: int, reason: str, now: datetime) -> dict:
-    case = _open_case(session, actor, case_id)
-    rule = EXTENSIONS.get(case.type_key)
+    case = _open_case(ctx, session, actor, case_id)
+    rule = type_rules.extension_rule(_summary(ctx, session, case))
     if rule is None:
         raise Conflict("this type of case has no extension of its time limit")
     if rule["deadline"] not in (case.deadlines or {}):
@@ -123,7 +129,7 @@ def request_extension(ctx, session: Session, actor: Actor, case_id: int, days: i
     notifications.deliver(ctx, session, case, {"to_group": rule["approvers"], "kind": "notice",
                                                "subject": "延期申请待审批 / Extension request to decide",
                                                "body": f"{case.number}: +{days}"}, now, actor.username)
-    return clock_view(session, actor, case, now)
+    return clock_view(ctx, session, actor, case, now)
 
 
 def decide_extension(ctx, session: Session, actor: Actor, request_id: int, approved: bool, comment: str,
@@ -132,7 +138,7 @@ def decide_extension(ctx, session: Session, actor: Actor, request_id: int, appro
     if row is None:
         raise NotFound("no such extension request")
     case = load_visible_case(session, actor, row.case_id, for_update=True)
-    rule = EXTENSIONS.get(case.type_key) or {}
+    rule = type_rules.extension_rule(_summary(ctx, session, case)) or {}
     if not (actor.has_role("admin") or rule.get("approvers") in actor.groups):
         raise Forbidden("only the supervisor decides extension requests")
     if row.requested_by == actor.username:
@@ -155,7 +161,7 @@ def decide_extension(ctx, session: Session, actor: Actor, request_id: int, appro
     else:
         step.audit("extension_refused", {"request": row.id})
     step.finish()
-    return clock_view(session, actor, case, now)
+    return clock_view(ctx, session, actor, case, now)
 
 
 def recount_provisional(ctx, now: datetime, actor: str) -> list[str]:
@@ -179,15 +185,17 @@ def recount_provisional(ctx, now: datetime, actor: str) -> list[str]:
     return moved
 
 
-def clock_view(session: Session, actor: Actor, case: Case, now: datetime) -> dict:
+def clock_view(ctx, session: Session, actor: Actor, case: Case, now: datetime) -> dict:
     """What the case page's clock panel shows."""
     pauses = session.scalars(select(CasePause).where(CasePause.case_id == case.id).order_by(CasePause.id))
     requests = session.scalars(select(ExtensionRequest).where(ExtensionRequest.case_id == case.id)
                                .order_by(ExtensionRequest.id))
-    rule = EXTENSIONS.get(case.type_key)
+    summary = _summary(ctx, session, case)
+    rule = type_rules.extension_rule(summary)
     return {
         "case_id": case.id, "paused": case.paused_at is not None, "paused_at": to_iso(aware(case.paused_at)),
         "deadlines": dict(case.deadlines or {}), "provisional": list(case.provisional_deadlines or []),
+        "deadline_labels": type_rules.deadline_labels(summary),
         "pauses": [{"id": p.id, "kind": p.kind, "reason": p.reason, "started_at": to_iso(aware(p.started_at)),
                     "started_by": p.started_by, "ended_at": to_iso(aware(p.ended_at)), "ended_by": p.ended_by}
                    for p in pauses],
@@ -196,7 +204,7 @@ def clock_view(session: Session, actor: Actor, case: Case, now: datetime) -> dic
                         "decided_by": r.decided_by, "decided_at": to_iso(aware(r.decided_at)),
                         "approved": r.approved, "comment": r.comment} for r in requests],
         "extension_rule": ({**rule, "used": _used_days(session, case)} if rule else None),
-        "may_manage": case.status == "open" and may_manage(session, actor, case),
+        "may_manage": case.status == "open" and may_manage(ctx, session, actor, case),
         "may_decide": bool(rule) and (actor.has_role("admin") or rule["approvers"] in actor.groups),
         "pause_kinds": list(PAUSE_KINDS),
     }
@@ -208,6 +216,6 @@ def case_clock(ctx, session: Session, actor: Actor, case_id: int, now: datetime)
     from . import disclosure
 
     case = load_visible_case(session, actor, case_id)
-    disclosure.guard_sealed(actor, case, False)
+    disclosure.guard_sealed(ctx, session, actor, case, False)
     disclosure.log_read(session, ctx, actor, case, "clock")
-    return clock_view(session, actor, case, now)
+    return clock_view(ctx, session, actor, case, now)

@@ -2,8 +2,9 @@
 
 Every new inbox row (and every open row of a case when someone is recused later) passes through
 `route_to_eligible`: excluded users are taken off its candidates and its holder's seat; when no
-eligible person is left in its lane it goes up to the case's supervising group (督办 for
-complaints, the head for tenders, the committee for reports) instead of waiting for ever.
+eligible person is left in its lane it goes up to the case's supervising group (the diagram's
+`escalationGroup`, e.g. 督办 for complaints) instead of waiting for ever; a type that names none
+hands it to the admins who may see the case.
 """
 from __future__ import annotations
 
@@ -15,17 +16,14 @@ from sqlalchemy.orm import Session
 from . import audit, users
 from .models import Case, CaseExclusion, Notification, Task, TaskCandidate
 
-# Where a task goes when its lane has nobody eligible left: the case's `escalation_group` data,
-# else its diagram's process property `escalationGroup`, else this.
-DEFAULT_ESCALATION = "supervisor"
-
-
-def escalation_group(case: Case, summary: dict) -> str:
-    """Where this case's tasks go when their own lane is empty (`summary`: its definition's)."""
+def escalation_group(case: Case, summary: dict, lane: str | None = None) -> str | None:
+    """Where this case's tasks (of `lane`) go when their own lane is empty (`summary`: its
+    definition's): the case's `escalation_group` data, else the diagram's `escalationGroup` of
+    that lane, else of the process, else None (the admins who may see the case)."""
     override = (case.data or {}).get("escalation_group")
     if isinstance(override, str) and override:
         return override
-    return summary.get("escalation_group") or DEFAULT_ESCALATION
+    return (summary.get("lane_escalation_groups") or {}).get(lane) or summary.get("escalation_group") or None
 
 
 def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
@@ -71,8 +69,8 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
         task.assignee, task.claimed_at = None, None
     if eligible_candidates(session, case.id, task):
         return
-    target = escalation_group(case, summary)
-    if target == task.candidate_group and not task.candidates:
+    target = escalation_group(case, summary, task.lane)
+    if target is None or (target == task.candidate_group and not task.candidates):
         _hand_to_admins(session, case, task, now)
         return
     from_group = task.candidate_group
@@ -91,7 +89,8 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
 
 
 def _hand_to_admins(session: Session, case: Case, task: Task, now: datetime) -> None:
-    """The supervising group itself has nobody eligible (the complaint names the only supervisor):
+    """The supervising group itself has nobody eligible (the complaint names the only supervisor),
+    or the type names none:
     the admins who may see the case become the task's candidates and are told, so it never waits
     for ever. A confidential report's circle is never widened: there the event is recorded and the
     committee's own superiors must act outside the system (检举控告: one level up)."""

@@ -18,7 +18,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from . import access, audit, calendar_store, notifications, retime, task_alerts
+from . import access, audit, calendar_store, notifications, retime, task_alerts, type_rules
 from .clock import aware
 from .context import EngineContext
 from .definitions import Definition
@@ -183,7 +183,7 @@ class CaseStep:
         case.updated_at = self.now
         if run.is_completed():
             ends = run.end_events_reached()
-            case.status = _status_from_end(ends[-1] if ends else "end_closed")
+            case.status = type_rules.case_status(self.definition.summary, ends)  # the end event's caseStatus
             case.closed_at = case.closed_at or self.now
         case.next_due = self._next_due(data)  # now, so the case row is written once
         for operator, result in self.effects:
@@ -336,10 +336,12 @@ class CaseStep:
             session.execute(insert(Timer), new)
 
     def _viewers(self, data: dict) -> tuple[list[str], list[str]]:
-        """Who sees a case that is not confidential: its lanes' groups, who filed it and who answers
-        for it, and named candidates."""
+        """Who sees a case that is not confidential: its lanes' groups, the groups its diagram's
+        properties put in charge (escalation, clock, extensions, sealed reading), who filed it and
+        who answers for it, and named candidates."""
         lanes = set(self.definition.summary.get("lanes") or [])
-        groups = sorted({g for g in (resolve_group(lane, data) for lane in lanes) if g})
+        groups = {g for g in (resolve_group(lane, data) for lane in lanes) if g}
+        groups = sorted(groups | type_rules.overseeing_groups(self.definition.summary))
         users = [u for u in (self.case.filed_by, self.case.first_responsible) if u]
         for candidates in (data.get("task_candidates") or {}).values():
             users.extend(candidates or [])
@@ -371,7 +373,3 @@ def _root_cause(exc: BaseException) -> BaseException | None:
         seen = seen.__cause__ or seen.__context__
     return seen
 
-
-def _status_from_end(end_id: str) -> str:
-    parts = end_id.split("_")
-    return parts[1] if len(parts) > 1 else "closed"

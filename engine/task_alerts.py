@@ -1,11 +1,12 @@
 """催办 and 督办 for tasks whose diagram draws no timer of its own.
 
 PROCESSES.md: every open human task shows its due time, with a reminder before it and an
-escalation at it. Where a diagram draws a boundary timer for one of them (investigate's reminder
-and 督办, acceptance_review's escalation...), that timer does it. For the rest (review, triage,
-reply, decision, acceptance_review's reminder, the report investigation's escalation...) the scheduler sends a reminder to the holder (else the candidates, else the
-group) at the start of the last working day, and an escalation to the case's supervising group
-once the due time has passed.
+escalation at it. Where a diagram draws a boundary timer for one of them (a timer with the
+property `alertKind` reminder or escalation, read at deploy into the summary's `drawn_alerts`),
+that timer does it. For the rest the scheduler sends a reminder to the holder (else the
+candidates, else the group) at the start of the last working day, and an escalation to the
+case's supervising group (the diagram's `escalationGroup`; none: the task's own group) once the
+due time has passed.
 
 When is stored, not computed by the sweep: `set_due` gives an inbox row its `remind_at` and
 `escalate_at` whenever its due time is set or moved (NULL where the diagram draws that alert),
@@ -115,6 +116,9 @@ def _send(ctx: EngineContext, session, task_id: int, kind: str, as_of: datetime)
     if kind == "reminder":
         note["task"] = task.element_id
     else:
-        note["to_group"] = escalation_group(case, ctx.definitions.get(session, case.definition_id).summary)
+        supervising = escalation_group(case, ctx.definitions.get(session, case.definition_id).summary, task.lane)
+        note["to_group"] = supervising or task.candidate_group
+        if not note["to_group"]:
+            note["task"] = task.element_id
     notifications.deliver(ctx, session, case, note, as_of, "scheduler")
     return 1

@@ -27,7 +27,7 @@ from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .forms import validate_form
 from .models import Case, CaseExclusion, ProcessDefinition, Task, TaskCandidate, User
 from .retime import parse_instant
-from .routing import route_to_eligible
+from .routing import escalation_group, route_to_eligible
 from .steps import CaseStep
 
 DUE_SOON_HOURS = 24
@@ -300,7 +300,8 @@ def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: in
     task, case, definition = found.task, found.case, found.definition
     if task.state != "ready":
         raise Conflict("this task is already completed")
-    supervisor = "supervisor" in actor.groups or actor.has_role("admin")
+    supervising = escalation_group(case, definition.summary, task.lane)  # the diagram's escalationGroup
+    supervisor = actor.has_role("admin") or (supervising is not None and supervising in actor.groups)
     if task.assignee != actor.username and not supervisor:
         raise Forbidden("only the holder or a supervisor can hand this task back")
     if task.assignee is None:

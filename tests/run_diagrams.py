@@ -42,7 +42,9 @@ def condition_body(element: str, condition: str) -> str:
     return f"""<bpmn:exclusiveGateway id="{element}" default="to_end">
       <bpmn:incoming>to_work</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgoing>
       <bpmn:outgoing>guarded</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:endEvent id="end_rejected"><bpmn:incoming>guarded</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end_rejected"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="caseStatus" value="rejected" /></spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>guarded</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="to_work" sourceRef="start" targetRef="{element}" />
     <bpmn:sequenceFlow id="to_end" sourceRef="{element}" targetRef="end_closed" />
     <bpmn:sequenceFlow id="guarded" sourceRef="{element}" targetRef="end_rejected">
@@ -57,7 +59,9 @@ def script_then_condition_body(script: str, condition: str) -> str:
     <bpmn:exclusiveGateway id="decide" default="to_end">
       <bpmn:incoming>to_decide</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgoing>
       <bpmn:outgoing>guarded</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:endEvent id="end_rejected"><bpmn:incoming>guarded</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end_rejected"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="caseStatus" value="rejected" /></spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>guarded</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="to_work" sourceRef="start" targetRef="work" />
     <bpmn:sequenceFlow id="to_decide" sourceRef="work" targetRef="decide" />
     <bpmn:sequenceFlow id="to_end" sourceRef="decide" targetRef="end_closed" />

@@ -55,8 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import (api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n, inbox,
-                   input_check, notifications, public, timeline_text)
+    from . import (admin_pages, api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n,
+                   inbox, input_check, modeler, notifications, process_types, public, timeline_text)
     from . import audit as audit_pages
 
     converters.init_app(app)
@@ -72,6 +72,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(calendar_admin.bp)
     app.register_blueprint(clock.bp)
     app.register_blueprint(conflicts.bp)
+    app.register_blueprint(admin_pages.bp)
+    app.register_blueprint(process_types.bp)
+    app.register_blueprint(modeler.bp)
     app.register_blueprint(audit_pages.bp)
     timeline_text.register(app)
     cli.init_app(app)

@@ -155,6 +155,7 @@ STAFF_NAV = (
     ("conflicts.index", _l("Conflicts of interest"), ()),
     ("calendar_admin.index", _l("Working calendar"), ("admin",)),
     ("modeler.index", _l("Process models"), ("admin", "process_owner")),
+    ("process_types.index", _l("Process types"), ("admin", "process_owner", "auditor")),
     ("audit.index", _l("Audit"), ("auditor",)),
     ("reports.index", _l("Reports"), ("admin", "auditor", "process_owner")),
     ("admin.index", _l("Administration"), ("admin",)),

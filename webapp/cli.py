@@ -96,14 +96,17 @@ def audit_verify() -> None:
 @click.option("--key", required=True)
 @click.option("--name", required=True)
 @click.option("--private", is_flag=True, help="Not offered on the public page.")
-def deploy(files: tuple[Path, ...], key: str, name: str, private: bool) -> None:
-    """Deploy a process type from .bpmn, .dmn and .json form files."""
+@click.option("--comment", default="", help="The version's comment (shown on its versions page).")
+@click.option("--confirm-replace", is_flag=True, help="Allow a different process to replace the type.")
+def deploy(files: tuple[Path, ...], key: str, name: str, private: bool, comment: str, confirm_replace: bool) -> None:
+    """Deploy a process type from .bpmn, .dmn and .json form files as its new version."""
     from engine.actors import Actor
     from engine.errors import EngineError
 
     operator = Actor(username="cli", roles=frozenset({"admin"}))
     try:
-        result = _engine().deploy(operator, key, name, {f.name: f.read_bytes() for f in files}, not private)
+        result = _engine().deploy(operator, key, name, {f.name: f.read_bytes() for f in files}, not private,
+                                  comment=comment, confirm_replace=confirm_replace)
     except EngineError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2), err=True)
         sys.exit(1)

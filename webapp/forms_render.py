@@ -135,12 +135,38 @@ def form_fields(schema: dict | None) -> list[Field]:
     if not schema:
         return []
     required = set(schema.get("required") or [])
+    layout = schema.get("x-ui") if isinstance(schema.get("x-ui"), dict) else {}
+    props = _properties(schema)
     out = []
-    for name, prop in _properties(schema).items():
-        if not isinstance(prop, dict) or prop.get("readOnly") or prop.get("x-hidden"):
+    for name in _ui_order(list(props), layout.get("ui:order")):
+        prop = props[name]
+        ui = layout.get(name) if isinstance(layout.get(name), dict) else {}
+        if not isinstance(prop, dict) or prop.get("readOnly") or prop.get("x-hidden") or ui.get("ui:widget") == "hidden":
             continue
-        out.append(_make_field(schema, name, prop, name in required))
+        f = _make_field(schema, name, prop, name in required)
+        if f.widget in ("text", "textarea") and ui.get("ui:widget") in UI_WIDGETS:
+            f.widget = UI_WIDGETS[ui["ui:widget"]]
+        if ui.get("ui:help"):
+            f.help = _localized(ui["ui:help"])
+        out.append(f)
     return out
+
+
+# ui-schema widgets a text field may take (the form's ui-schema travels in it as `x-ui`)
+UI_WIDGETS = {"textarea": "textarea", "text": "text"}
+
+
+def _ui_order(names: list[str], order) -> list[str]:
+    """The fields in `ui:order` (its "*" stands for the fields it does not name), else as declared."""
+    if not isinstance(order, list):
+        return names
+    named = [n for n in order if n in names]
+    rest = [n for n in names if n not in named]
+    if "*" not in order:
+        return named + rest
+    at = order.index("*")
+    before = [n for n in order[:at] if n in names]
+    return before + rest + [n for n in order[at + 1:] if n in names]
 
 
 def _make_field(schema: dict, name: str, prop: dict, required: bool) -> Field:

@@ -26,16 +26,6 @@ STATUS_LABELS = {
     "sealed": _l("sealed"),
 }
 
-DEADLINE_LABELS = {
-    "ack_due": _l("acknowledgement due"),
-    "resolve_due": _l("resolution due"),
-    "reply_due": _l("reply due"),
-    "filing_deadline": _l("filing deadline"),
-    "acceptance_due": _l("acceptance decision due"),
-    "decision_due": _l("decision due"),
-    "triage_due": _l("triage due"),
-    "feedback_due": _l("feedback to the reporter due"),
-}
 
 
 def init_app(app) -> None:
@@ -155,10 +145,14 @@ def status_label(status: str | None) -> str:
     return str(label) if label else (status or "")
 
 
-def deadline_label(name: str) -> str:
-    """A deadline's name in the viewer's language (unknown names as they are)."""
-    label = DEADLINE_LABELS.get(name)
-    return str(label) if label else name.replace("_", " ")
+def deadline_label(name: str, labels: dict | None = None) -> str:
+    """A deadline's name in the viewer's language, as its type's diagram labels it
+    (`labels`: the case's `deadline_labels`, {name: {"zh_CN": ..., "en": ...}}); a label given in
+    one language only is shown in both; an unlabelled name as it is, underscores as spaces."""
+    given = (labels or {}).get(name) or {}
+    current = str(get_locale() or languages()[0])
+    label = given.get(current) or next((given[lang] for lang in languages() if given.get(lang)), None)
+    return label or name.replace("_", " ")
 
 
 def plain_json(value) -> str:

@@ -99,6 +99,11 @@ def paths() -> dict:
         "/process-types/{key}": {"get": op(
             "One complaint type", "process types", {"200": ok("The type", ref("ProcessType"))}, errors=("404",),
             params=[path_param("key", "the type key", {"type": "string"})])},
+        "/process-types/{key}/validate": {"post": op(
+            "Check a diagram and its files as a deploy would, storing nothing (admin, process owner)", "process types",
+            {"200": ok("Every problem at once (none: ok)", ref("Validation"))}, errors=("403", "413", "415"),
+            body={"multipart/form-data": {"schema": ref("Deployment")}},
+            params=[path_param("key", "the type key", {"type": "string"})])},
         "/cases": {
             "post": op("File a case on a complainant's behalf", "cases", {"201": ok("Filed", ref("CaseFiled"))},
                        errors=("403", "404", "413", "415", "422"), body=JSON_OR_MULTIPART),
@@ -180,10 +185,10 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
-    from . import clocks, confidentiality, openapi_audit
+    from . import clocks, confidentiality, directory, openapi_audit, versions
 
     all_paths = paths()
-    for module in (clocks, confidentiality, openapi_audit):
+    for module in (clocks, confidentiality, directory, versions, openapi_audit):
         for path, methods in module.openapi_paths().items():  # a path may gain a method in another module
             all_paths.setdefault(path, {}).update(methods)
     for path, methods in all_paths.items():

@@ -73,6 +73,11 @@ CASE_DETAIL = {"allOf": [ref("CaseSummary"), obj({
     "attachments": array(obj({"id": INT, "filename": STR, "content_type": STR, "size": INT})),
     "failure": MAYBE_STR,
     "personal_masked": BOOL,
+    "deadline_labels": {"type": "object", "description": "deadline name -> {\"zh_CN\", \"en\"} labels from the "
+                        "type's diagram (deadlineLabel_zh / deadlineLabel_en)",
+                        "additionalProperties": obj({"zh_CN": STR, "en": STR}, [])},
+    "may_reveal_identity": {"type": "boolean", "description": "a confidential case whose type's identityRevealers "
+                            "include one of the caller's groups"},
 }, ["version", "data", "deadlines", "open_tasks"])]}
 
 SCHEMAS = {
@@ -96,8 +101,14 @@ SCHEMAS = {
         "public": {"type": "boolean", "default": False},
         "files": array({"type": "string", "contentMediaType": "application/octet-stream",
                         "description": ".bpmn, .dmn or .json (form) file"}),
+        "comment": {"type": "string", "maxLength": 2000, "description": "the version's comment"},
+        "confirm_replace": {"type": "string", "enum": ["0", "1"],
+                            "description": "1: a different process may replace the type (else 409 with what changes)"},
     }, ["key", "name", "files"]),
     "Deployed": obj({"key": STR, "version": INT}),
+    "Validation": obj({"ok": {"type": "boolean"}, "problems": array(obj(
+        {"file": STR, "element": MAYBE_STR, "name": MAYBE_STR, "line": {"type": ["integer", "null"]}, "message": STR}))},
+        ["ok", "problems"]),
     "AttachmentIn": ATTACHMENT_IN,
     "CaseInput": obj({"type": STR, "data": ANY_OBJECT, "anonymous": {"type": "boolean", "default": False},
                       "attachments": array(ref("AttachmentIn"))}, ["type", "data"]),

@@ -31,7 +31,9 @@ def get_process_type(actor, key: str):
 @bp.post("/process-types")
 @staff_required("admin", "process_owner")
 def deploy_process_type(actor):
-    """Multipart: `key`, `name`, `public` and the diagram's files; a new version of the type."""
+    """Multipart: `key`, `name`, `public`, the diagram's files, and optionally `comment` (the
+    version's) and `confirm_replace` ("1": a different process may replace the type; else 409
+    with what changes); a new version of the type."""
     if not is_multipart():
         raise ApiError(415, "send multipart/form-data with key, name, public and the files",
                        {"content_type": request.mimetype or None})
@@ -39,9 +41,12 @@ def deploy_process_type(actor):
     key = fields.string("key", max_length=41)
     name = fields.string("name", max_length=200)
     public = fields.boolean("public")
+    comment = fields.string("comment", required=False, max_length=2000) or ""
+    confirm_replace = fields.boolean("confirm_replace")
     files = _deployment_files(fields.details)
     fields.check()
-    deployed = engine().deploy(actor, key.strip(), name.strip(), files, public)
+    deployed = engine().deploy(actor, key.strip(), name.strip(), files, public, comment=comment,
+                               confirm_replace=confirm_replace)
     return reply(deployed, 201, {"Location": f"{bp.url_prefix}/process-types/{deployed['key']}"})
 
 
@@ -66,3 +71,17 @@ def _deployment_files(details: dict) -> dict[str, bytes]:
         details["files"] = "at least one .bpmn file is required"
     return files
 
+
+
+@bp.post("/process-types/<key>/validate")
+@staff_required("admin", "process_owner")
+def validate_process_type(actor, key: str):
+    """Multipart as deploy; 200 {"ok", "problems": [{"file", "element", "name", "line", "message"}]}:
+    every problem a deploy of these files would meet, all at once. Stores nothing."""
+    if not is_multipart():
+        raise ApiError(415, "send multipart/form-data with the files", {"content_type": request.mimetype or None})
+    fields = Fields(request.form.to_dict())
+    main_process = fields.string("main_process", required=False, max_length=200)
+    files = _deployment_files(fields.details)
+    fields.check()
+    return reply(engine().validate_model(actor, key, files, (main_process or "").strip() or None))

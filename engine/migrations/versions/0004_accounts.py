@@ -2,7 +2,7 @@
 the TOTP second factor
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01
 """
 from alembic import op
