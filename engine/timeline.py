@@ -84,7 +84,7 @@ def timeline(ctx: EngineContext, session: Session, actor: Actor, case_id: int, *
     list_name = f"timeline:{case_id}:{int(engine_steps)}"
     after = paging.decode(list_name, cursor, (int,))
     case = load_visible_case(session, actor, case_id, without_workflow=True)
-    disclosure.guard_sealed(actor, case, opened)
+    disclosure.guard_sealed(ctx, session, actor, case, opened)
     if not opened:
         disclosure.log_read(session, ctx, actor, case, "history")
     audit.write_pending(session)
