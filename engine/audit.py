@@ -146,30 +146,73 @@ def _write_before_commit(session: Session) -> None:
     write_pending(session)
 
 
+PROBLEMS = {
+    "edited": "event {seq} was changed after it was written",
+    "deleted": "event {seq} is missing: it was deleted",
+    "inserted": "event {seq} was never written by the application: it was inserted",
+}
+
+
 def verify(session: Session) -> dict:
-    """Walk the chain: {"ok", "events", "first_bad_seq"}."""
+    """Walk the chain: {"ok", "events", "first_bad_seq", "problem", "message"}. `problem` says
+    how the first bad row went wrong: "edited" (its content, or a redaction no erasure vouches
+    for), "deleted" (a gap in the numbering, or a missing tail the head still names) or
+    "inserted" (a row past the head, or a row the next one skips over to chain onto the row
+    before it). An attacker who rewrites every later row and the head as well is not caught by
+    any chain kept in the same database; everything short of that is."""
     write_pending(session)
+    head = session.get(Counter, HEAD)
+    head_seq = head.value if head is not None else 0
+    rows = iter(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000))
     prev, expected_seq, count = GENESIS, 1, 0
+    before_prev = None  # the hash of the row before the previous one
     redacted, vouched = [], set()
-    for ev in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
+    ev = next(rows, None)
+    while ev is not None:
+        after = next(rows, None)
         count += 1
-        good = (ev.seq == expected_seq and ev.prev_hash == prev and
-                ev.hash == _digest(prev, ev.seq, ev.case_id, ev.at, ev.actor, ev.kind, ev.element_id, ev.detail_hash)
-                and (ev.redacted_at is not None or _text_hash(ev.detail) == ev.detail_hash))
-        if not good:
-            return {"ok": False, "events": count, "first_bad_seq": ev.seq}
+        problem = _problem(ev, after, (before_prev, prev), expected_seq, head_seq)
+        if problem is not None:
+            return _broken(count, *problem)
         if ev.redacted_at is not None:
             redacted.append(ev.seq)
         if ev.kind == ERASURE:
             vouched.update(json.loads(ev.detail).get("redacted_events") or [])
-        prev, expected_seq = ev.hash, ev.seq + 1
+        before_prev, prev, expected_seq, ev = prev, ev.hash, ev.seq + 1, after
     unvouched = [seq for seq in redacted if seq not in vouched]
     if unvouched:
-        return {"ok": False, "events": count, "first_bad_seq": unvouched[0]}
-    head = session.get(Counter, HEAD)
+        return _broken(count, unvouched[0], "edited")
     if head is not None and (head.value != expected_seq - 1 or head.text != prev):
-        return {"ok": False, "events": count, "first_bad_seq": expected_seq}
-    return {"ok": True, "events": count, "first_bad_seq": None}
+        return _broken(count, expected_seq, "deleted")
+    return {"ok": True, "events": count, "first_bad_seq": None, "problem": None, "message": None}
+
+
+def _problem(ev: AuditEvent, after: AuditEvent | None, hashes: tuple[str | None, str], expected_seq: int,
+             head_seq: int) -> tuple[int, str] | None:
+    """(seq, how) when this row breaks the chain, None when it follows it. `hashes`: those of
+    the row before the previous one and of the previous one."""
+    before_prev, prev = hashes
+    if ev.seq > head_seq:
+        return ev.seq, "inserted"
+    if ev.seq > expected_seq:
+        return expected_seq, "deleted"
+    sound = ev.hash == _digest(ev.prev_hash, ev.seq, ev.case_id, ev.at, ev.actor, ev.kind, ev.element_id,
+                               ev.detail_hash)
+    content = ev.redacted_at is not None or _text_hash(ev.detail) == ev.detail_hash
+    if ev.seq == expected_seq and ev.prev_hash == prev and sound and content:
+        return None
+    if before_prev is not None and ev.prev_hash == before_prev:
+        return ev.seq - 1, "inserted"  # this row chains onto the one before the last: the last was put between
+    if after is not None and after.prev_hash == prev and after.seq == ev.seq + 1:
+        return ev.seq, "inserted"  # the next row chains onto the one before: this one was put between
+    if ev.prev_hash != prev and sound and content and ev.seq > 1:
+        return ev.seq - 1, "edited"  # an intact row that does not follow: the one before it was rewritten
+    return ev.seq, "edited"
+
+
+def _broken(count: int, seq: int, problem: str) -> dict:
+    return {"ok": False, "events": count, "first_bad_seq": seq, "problem": problem,
+            "message": PROBLEMS[problem].format(seq=seq)}
 
 
 MASK = "●●●"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,15 +27,8 @@ from .models import AuditEvent, Case
 WITHHELD = {"withheld": "sealed case: open it with a reason to read its events"}
 
 
-def events_page(ctx: EngineContext, session: Session, reader: Actor, *, actor: str | None = None,
-                kind: str | None = None, case_id: int | None = None, since: datetime | None = None,
-                until: datetime | None = None, limit: int | None = None, cursor: str | None = None) -> dict:
-    """One page of events matching the filters (each optional; `since` and `until`
-    inclusive), newest first: {"items", "next", "total"}."""
-    if not reader.has_role("auditor"):
-        raise Forbidden("the audit log is for auditors")
-    n = paging.check_limit(limit)
-    before = paging.decode("audit", cursor, (int,))
+def _matching(actor: str | None, kind: str | None, case_id: int | None, since: datetime | None,
+              until: datetime | None):
     matching = select(AuditEvent.seq)
     if actor:
         matching = matching.where(AuditEvent.actor == actor)
@@ -46,6 +40,57 @@ def events_page(ctx: EngineContext, session: Session, reader: Actor, *, actor: s
         matching = matching.where(AuditEvent.at >= since)
     if until is not None:
         matching = matching.where(AuditEvent.at <= until)
+    return matching
+
+
+def _filters_named(actor, kind, case_id, since, until) -> dict:
+    return {k: v for k, v in (("actor", actor), ("kind", kind), ("case", case_id),
+                              ("from", to_iso(since)), ("to", to_iso(until))) if v}
+
+
+EXPORT_PAGE = 500
+
+
+def export_events(ctx: EngineContext, session: Session, reader: Actor, write: Callable[[Iterator[list[dict]]], None],
+                  *, actor: str | None = None, kind: str | None = None, case_id: int | None = None,
+                  since: datetime | None = None, until: datetime | None = None) -> int:
+    """Every event matching the filters, newest first, handed to `write` as an iterator of pages
+    of EXPORT_PAGE (masked as the page shows them); recorded as `audit_log_exported`."""
+    if not reader.has_role("auditor"):
+        raise Forbidden("the audit log is for auditors")
+    query = _matching(actor, kind, case_id, since, until).with_only_columns(AuditEvent).order_by(AuditEvent.seq.desc())
+    counted = [0]
+
+    def pages() -> Iterator[list[dict]]:
+        before = None
+        while True:
+            rows = list(session.scalars((query if before is None else query.where(AuditEvent.seq < before))
+                                        .limit(EXPORT_PAGE)))
+            if not rows:
+                return
+            counted[0] += len(rows)
+            before = rows[-1].seq
+            yield _shown_as_auditors_may(ctx, session, rows)
+            if len(rows) < EXPORT_PAGE:
+                return
+
+    audit.write_pending(session)
+    write(pages())
+    audit.record(session, at=ctx.now(), actor=reader.username, kind="audit_log_exported",
+                 detail={"filters": _filters_named(actor, kind, case_id, since, until), "count": counted[0]})
+    return counted[0]
+
+
+def events_page(ctx: EngineContext, session: Session, reader: Actor, *, actor: str | None = None,
+                kind: str | None = None, case_id: int | None = None, since: datetime | None = None,
+                until: datetime | None = None, limit: int | None = None, cursor: str | None = None) -> dict:
+    """One page of events matching the filters (each optional; `since` and `until`
+    inclusive), newest first: {"items", "next", "total"}."""
+    if not reader.has_role("auditor"):
+        raise Forbidden("the audit log is for auditors")
+    n = paging.check_limit(limit)
+    before = paging.decode("audit", cursor, (int,))
+    matching = _matching(actor, kind, case_id, since, until)
     page = matching.with_only_columns(AuditEvent).order_by(AuditEvent.seq.desc())
     if before is not None:
         page = page.where(AuditEvent.seq < before[0])
@@ -56,8 +101,7 @@ def events_page(ctx: EngineContext, session: Session, reader: Actor, *, actor: s
     nxt = paging.encode("audit", (shown[-1].seq,)) if len(rows) > n else None
     confidential = sorted({i["case_id"] for i in items if i["confidential"]})
     audit.record(session, at=ctx.now(), actor=reader.username, kind="audit_log_read",
-                 detail={"filters": {k: v for k, v in (("actor", actor), ("kind", kind), ("case", case_id),
-                                                         ("from", to_iso(since)), ("to", to_iso(until))) if v},
+                 detail={"filters": _filters_named(actor, kind, case_id, since, until),
                          "confidential_cases": confidential})
     return paging.answer(items, nxt, total, estimate)
 

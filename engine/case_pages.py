@@ -53,7 +53,8 @@ def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int
             "opened_by": actor.username, "reason": reason}
 
 
-def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason=None) -> dict:
+def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason=None,
+                fmt: str = "json") -> dict:
     """The case and its history as one document for the file. A sealed case needs the opening
     rules (auditor or committee, a reason) and its export carries no identity at all."""
     case = load_visible_case(session, actor, case_id)
@@ -62,7 +63,7 @@ def export_case(ctx: EngineContext, session: Session, actor: Actor, case_id: int
         reason = disclosure.stated_reason(reason)
     disclosure.guard_sealed(ctx, session, actor, case, opened=bool(reason))
     audit.record(session, at=ctx.now(), actor=actor.username, kind="case_exported", case_id=case.id,
-                 detail={"reason": reason} if reason else {})
+                 detail={"format": fmt, **({"reason": reason} if reason else {})})
     detail = case_detail(ctx, session, actor, case.id, opened=True, omit_identity=sealed)
     events = disclosure.whole_history(ctx, session, case)
     return {"case": detail, "events": events, "identity_omitted": sealed or detail.get("personal_masked", False),

@@ -133,18 +133,8 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
     now = ctx.now()
     n = paging.check_limit(per_page)
     after = paging.decode("cases", cursor, (int,))
-    matching = select(Case.id).where(visible_cases(actor))
-    if type:
-        matching = matching.where(Case.type_key == type)
-    if status:
-        matching = matching.where(Case.status == status)
-    if overdue:
-        matching = matching.where(Case.status == "open", Case.next_due < now)
-    if q and q.strip():
-        like = like_pattern(q.strip())
-        matching = matching.where(or_(Case.number.ilike(like, escape="\\"), Case.category.ilike(like, escape="\\")))
-    query = (matching.with_only_columns(*LIST_COLUMNS)
-             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).order_by(Case.id.desc()))
+    matching = matching_cases(actor, type, status, overdue, q, now)
+    query = listed_columns(matching)
     if after is not None:
         query = query.where(Case.id < after[0])
     elif page and page > 1:
@@ -156,6 +146,28 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
     nxt = paging.encode("cases", (rows[n - 1].id,)) if len(rows) > n else None
     return paging.answer([summarize(c, c.type_name, now) for c in rows[:n]], nxt, total, estimate,
                          page=page or 1, per_page=n)
+
+
+def matching_cases(actor: Actor, type: str | None, status: str | None, overdue: bool, q: str | None,
+                   now: datetime):
+    """The ids of the cases the actor may see that match the list's filters (a select)."""
+    matching = select(Case.id).where(visible_cases(actor))
+    if type:
+        matching = matching.where(Case.type_key == type)
+    if status:
+        matching = matching.where(Case.status == status)
+    if overdue:
+        matching = matching.where(Case.status == "open", Case.next_due < now)
+    if q and q.strip():
+        like = like_pattern(q.strip())
+        matching = matching.where(or_(Case.number.ilike(like, escape="\\"), Case.category.ilike(like, escape="\\")))
+    return matching
+
+
+def listed_columns(matching):
+    """The list's columns of the matching cases, newest first."""
+    return (matching.with_only_columns(*LIST_COLUMNS)
+            .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).order_by(Case.id.desc()))
 
 
 def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int, opened: bool = False,

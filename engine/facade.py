@@ -36,6 +36,7 @@ from .credentials import DeferredActor
 from .demo import DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput
 from .facade_accounts import AccountOperations
+from .facade_audit import AuditOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_directory import DirectoryOperations
@@ -45,8 +46,8 @@ from .facade_stuck import StuckTaskOperations
 from .facade_versions import VersionOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, ModelingOperations, PageOperations,
-                      VersionOperations, DirectoryOperations, StuckTaskOperations):
+class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations,
+                      ModelingOperations, PageOperations, VersionOperations, DirectoryOperations, StuckTaskOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):

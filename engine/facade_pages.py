@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Union
 
 from sqlalchemy.orm import Session
 
-from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks
+from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks, timeline
 from .actors import Actor
 from .context import EngineContext
 from .errors import EngineError, InvalidInput, NotFound, Rejected
@@ -64,11 +64,16 @@ class PageOperations:
             page = self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
             return {**page, "revealed": revealed}
 
-    def case_page_opened(self, actor: Actor, case_id: int, reason: str) -> dict:
-        """A sealed case opened with a reason (audited): the case page plus its history."""
+    def case_page_opened(self, actor: Actor, case_id: int, reason: str, lang: str | None = None,
+                         tz: str | None = None) -> dict:
+        """A sealed case opened with a reason (audited): the case page plus its history, raw
+        (`events`) and told for people in `lang` and `tz` (`timeline`)."""
         with self._tx() as session:
             opened = case_pages.open_sealed(self.ctx, session, actor, case_id, reason)
-            return {**self._case_page(session, actor, opened["case"], clock=False), "events": opened["events"]}
+            told = timeline.whole_timeline(self.ctx, session, session.get(Case, case_id),
+                                           timeline.reader_language(lang, actor), timeline.reader_zone(tz, actor))
+            return {**self._case_page(session, actor, opened["case"], clock=False), "events": opened["events"],
+                    "timeline": told}
 
     def case_history_page(self, actor: Actor, case_id: int, limit: int | None = None,
                           cursor: str | None = None) -> dict:

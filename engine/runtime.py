@@ -135,6 +135,18 @@ def parse_spec(spec_json: str) -> ParsedSpec:
                       {name: s.from_dict(sub) for name, sub in specs["subprocess_specs"].items()})
 
 
+def element_names(spec: ParsedSpec) -> dict[str, str]:
+    """Element id -> the name the diagram gives it (for telling a case's history), in the main
+    process and its subprocesses; unnamed elements are left out."""
+    names: dict[str, str] = {}
+    for process in (spec.spec, *spec.subprocess_specs.values()):
+        for task_spec in process.task_specs.values():
+            bpmn_id, name = getattr(task_spec, "bpmn_id", None), getattr(task_spec, "bpmn_name", None)
+            if bpmn_id and name:
+                names.setdefault(bpmn_id, name)
+    return names
+
+
 @dataclass
 class HumanTask:
     spiff_id: str

@@ -73,6 +73,30 @@ def form_with_choices(session: Session, form: dict | None, case: Case) -> dict |
     return form
 
 
+def changed_fields(form: dict | None, before: dict, after: dict) -> list[dict]:
+    """Each field the form changed: {"field", "label" (the form's labels per language), "old",
+    "new"}, in the form's order; a field given the value it already had is left out."""
+    props = (form or {}).get("properties") or {}
+    labels = (form or {}).get("x-labels") or {}
+    order = [name for name in props if name in after] + sorted(name for name in after if name not in props)
+    out = []
+    for name in order:
+        old, new = before.get(name), after[name]
+        if old == new:
+            continue
+        prop = props.get(name) if isinstance(props.get(name), dict) else {}
+        label = labels.get(name) if isinstance(labels.get(name), dict) else {}
+        if not label and prop.get("title"):
+            label = {"zh_CN": prop["title"], "en": prop["title"]}
+        change = {"field": name, "label": label or {"zh_CN": name, "en": name}, "old": old, "new": new}
+        choices = prop.get("x-labels") if prop.get("enum") else None
+        for side, value in (("old", old), ("new", new)):
+            if isinstance(choices, dict) and isinstance(value, str) and isinstance(choices.get(value), dict):
+                change[f"{side}_label"] = choices[value]  # a choice as the form shows it
+        out.append(change)
+    return out
+
+
 def _may_take(actor: Actor, task: Task) -> bool:
     if task.candidates:
         return actor.username in task.candidates
@@ -309,7 +333,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
     now = ctx.now()
     step = CaseStep(ctx, session, case, definition, actor.username, now, open_tasks=found.open_tasks)
     step.restore()
-    step.audit("task_completed", {"task": task.id, "data": accepted}, task.element_id)
+    step.audit("task_completed", {"task": task.id, "data": accepted,
+                                  "changes": changed_fields(form, case.data or {}, accepted)}, task.element_id)
     completed_by = {f"{task.element_id}_completed_by": actor.username}  # e.g. two different investigators
     if found.recused:  # later recusals (conflicts, self-recusal) reach the handlers that check choices
         completed_by["recused_users"] = sorted(found.recused | set((case.data or {}).get("recused_users") or []))

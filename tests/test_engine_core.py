@@ -139,7 +139,8 @@ def test_audit_chain_verifies_and_detects_tampering(core):
     with core.ctx.db.transaction() as s:
         s.execute(text("update audit_event set actor='mallory' where seq=2"))
     broken = core.verify_audit()
-    assert broken == {"ok": False, "events": 2, "first_bad_seq": 2}
+    assert broken == {"ok": False, "events": 2, "first_bad_seq": 2, "problem": "edited",
+                      "message": "event 2 was changed after it was written"}
     assert case["id"]
 
 

@@ -69,4 +69,5 @@ def test_a_row_marked_redacted_without_an_erasure_is_tampering(client, api, engi
     with engine.ctx.db.transaction() as session:
         session.execute(text("UPDATE audit_event SET redacted_at = at WHERE seq = 2"))
     assert client.get(f"{API}/audit/verify", headers=api("auditor1")).get_json() == {
-        "ok": False, "events": engine.verify_audit()["events"], "first_bad_seq": 2}
+        "ok": False, "events": engine.verify_audit()["events"], "first_bad_seq": 2, "problem": "edited",
+        "message": "event 2 was changed after it was written"}

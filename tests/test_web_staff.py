@@ -178,8 +178,9 @@ def test_case_list_and_page(make_case, login):
     assert case["number"] not in browser.get("/cases?status=closed").get_data(as_text=True)
     page = browser.get(f"/cases/{case['id']}").get_data(as_text=True)
     assert case["number"] in page and "卷烟包装破损" in page
-    history = browser.get(f"/cases/{case['id']}/history")
-    assert history.status_code == 200 and "<tbody>" in history.get_data(as_text=True)
+    history = browser.get(f"/cases/{case['id']}/history")  # the timeline (issue 9), no longer a table of raw rows
+    assert history.status_code == 200 and 'class="timeline"' in history.get_data(as_text=True)
+    assert "立案" in history.get_data(as_text=True)
 
 
 def test_case_hidden_from_a_user_is_404_like_a_missing_one(make_case, login):

@@ -56,7 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["complaintflow"] = engine
 
     from . import (admin_pages, api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n,
-                   inbox, input_check, modeler, notifications, process_types, public, stuck)
+                   inbox, input_check, modeler, notifications, process_types, public, stuck, timeline_text)
+    from . import audit as audit_pages
 
     converters.init_app(app)
     i18n.init_app(app)
@@ -75,6 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(process_types.bp)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(stuck.bp)
+    app.register_blueprint(audit_pages.bp)
+    timeline_text.register(app)
     cli.init_app(app)
     app.teardown_request(lambda _error: engine.end_request())  # a request's credential dies with it
     app.register_error_handler(Unauthorized, signed_out)

@@ -4,6 +4,7 @@ A case the viewer may not see answers 404 exactly like a case that does not exis
 """
 from __future__ import annotations
 
+import json
 from io import BytesIO
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -14,7 +15,9 @@ from engine.errors import Forbidden, InvalidInput
 from .auth import current_actor, login_required
 from .clock import show_clock
 from .forms_render import case_facts
+from .exports import case_file_labels, case_pdf, list_file
 from .i18n import STATUS_LABELS
+from .timeline_text import asked_language, asked_zone
 
 bp = Blueprint("cases", __name__)
 
@@ -74,7 +77,7 @@ def render_case(page: dict, status: int = 200):
     facts, recorded = case_facts(case.get("data"), page.get("intake_form") or {})
     show_clock(case["id"], page.get("clock"))
     return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded,
-                           revealed=page.get("revealed"), opened_events=page.get("events")), status
+                           revealed=page.get("revealed"), opened_events=page.get("timeline")), status
 
 
 @bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))
@@ -82,7 +85,8 @@ def render_case(page: dict, status: int = 200):
 def open_sealed(case_id: int):
     """An auditor or the committee opens a sealed report with a reason (audited)."""
     try:
-        opened = engine().case_page_opened(current_actor(), case_id, request.form.get("reason", ""))
+        opened = engine().case_page_opened(current_actor(), case_id, request.form.get("reason", ""),
+                                           lang=asked_language(), tz=asked_zone())
     except InvalidInput as error:
         flash(_("The case was not opened: %(reason)s", reason=error.message), "error")
         return redirect(url_for("cases.detail", case_id=case_id))
@@ -104,14 +108,70 @@ def reveal_identity(case_id: int):
 @bp.route("/cases/<id:case_id>/history")
 @login_required
 def history(case_id: int):
-    """Every event of the case in order: who, when, what."""
+    """The case's history told for people, oldest first, in the reader's language and zone; the
+    engine's own steps are shown only with `steps=1`."""
     cursor = request.args.get("after") or None
+    steps = request.args.get("steps") == "1"
     try:
-        page = engine().case_history_page(current_actor(), case_id, limit=100, cursor=cursor)
+        page = engine().case_timeline_page(current_actor(), case_id, lang=asked_language(), tz=asked_zone(),
+                                           engine_steps=steps, limit=100, cursor=cursor)
     except InvalidInput:  # a stale or edited cursor: the first page
-        return redirect(url_for("cases.history", case_id=case_id))
-    return render_template("cases/history.html", case=page["case"], events=page["events"], cursor=cursor,
-                           next_cursor=page["next"])
+        return redirect(url_for("cases.history", case_id=case_id, **({"steps": "1"} if steps else {})))
+    return render_template("cases/history.html", case=page["case"], timeline=page["timeline"], cursor=cursor,
+                           steps=steps)
+
+
+def _export_reason() -> str | None:
+    return (request.form.get("reason") or request.args.get("reason") or "").strip() or None
+
+
+def _case_file(case_id: int, fmt: str) -> dict:
+    return engine().export_case_file(current_actor(), case_id, fmt, _export_reason(),
+                                     lang=asked_language(), tz=asked_zone())
+
+
+@bp.route("/cases/<id:case_id>/print", methods=("GET", "POST"))
+@login_required
+def print_file(case_id: int):
+    """The case file as a print-styled page (the 处理单 layout); an export, so it is audited."""
+    try:
+        document = _case_file(case_id, "html")
+    except InvalidInput as error:
+        flash(_("The case file was not made: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    return render_template("cases/print.html", doc=document, labels=case_file_labels())
+
+
+@bp.route("/cases/<id:case_id>/export.<any(pdf, json):fmt>", methods=("GET", "POST"))
+@login_required
+def export_file(case_id: int, fmt: str):
+    """The case file as PDF or JSON, downloaded; audited."""
+    try:
+        document = _case_file(case_id, fmt)
+    except InvalidInput as error:
+        flash(_("The case file was not made: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    name = f"{document['case'].get('number') or case_id}.{fmt}"
+    if fmt == "pdf":
+        body, mimetype = case_pdf(document, document["lang"]), "application/pdf"
+    else:
+        body, mimetype = json.dumps(document, ensure_ascii=False, indent=1).encode(), "application/json"
+    response = send_file(BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/cases/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_list(fmt: str):
+    """The case list with the current filters as CSV or XLSX; audited."""
+    filters = {k: v for k, v in list_filters().items() if k in ("type", "status", "overdue", "q")}
+    write, opened = list_file(fmt)
+    engine().export_case_list(current_actor(), fmt, filters, write)
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = send_file(opened(), mimetype=mimetype, as_attachment=True, download_name=f"cases.{fmt}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/cases/<id:case_id>/attachments/<id:attachment_id>")

@@ -86,7 +86,8 @@ def audit_verify() -> None:
     result = _engine().verify_audit()
     click.echo(json.dumps(result))
     if not result["ok"]:
-        click.echo(f"audit chain broken at event {result['first_bad_seq']}", err=True)
+        click.echo(f"audit chain broken at event {result['first_bad_seq']} ({result['problem']}): "
+                   f"{result['message']}", err=True)
         sys.exit(1)
 
 

@@ -120,9 +120,10 @@ def paths() -> dict:
         "/cases/{case_id}": {"get": op("One case (confidential fields masked as the caller's role requires)",
                                        "cases", {"200": ok("The case", ref("CaseDetail"))}, errors=("404",),
                                        params=[CASE_ID])},
-        "/cases/{case_id}/history": {"get": op("The case's audit events in order", "cases",
-                                               {"200": ok("One page of events", ref("History"))}, errors=("404",),
-                                               params=[CASE_ID, *PAGE])},
+        "/cases/{case_id}/history": {"get": op(
+            "The case's audit events in order", "cases", {"200": ok("One page of events", ref("History"))},
+            errors=("404",), params=[CASE_ID, query("view", "timeline: told for people (see .../timeline)",
+                                                    {"type": "string", "enum": ["events", "timeline"]}), *PAGE])},
         "/cases/{case_id}/path": {"get": op("Completed and active elements, for the diagram", "cases",
                                             {"200": ok("Element ids", ref("CasePath"))}, errors=("404",),
                                             params=[CASE_ID])},
@@ -193,11 +194,12 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
-    from . import clocks, confidentiality, directory, versions
+    from . import clocks, confidentiality, directory, openapi_audit, versions
 
     all_paths = paths()
-    for module in (clocks, confidentiality, directory, versions):
-        all_paths.update(module.openapi_paths())
+    for module in (clocks, confidentiality, directory, versions, openapi_audit):
+        for path, methods in module.openapi_paths().items():  # a path may gain a method in another module
+            all_paths.setdefault(path, {}).update(methods)
     for path, methods in all_paths.items():
         for method, operation in methods.items():
             operation["operationId"] = method + path.replace("/", "_").replace("{", "").replace("}", "").replace(
@@ -210,7 +212,7 @@ def document() -> dict:
         "servers": [{"url": bp.url_prefix}],
         "paths": all_paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_audit.SCHEMAS},
             "responses": {f"E{code}": {"description": text, "content": _json(ref("Error"))}
                           for code, text in ERRORS.items()},
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

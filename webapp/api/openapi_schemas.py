@@ -169,5 +169,8 @@ SCHEMAS = {
     "MessageMultipart": obj({"body": STR, "attachments": array(
         {"type": "string", "contentMediaType": "application/octet-stream"})}, ["body"]),
     "MessagePosted": obj({"id": INT, "at": WHEN}),
-    "AuditVerify": obj({"ok": BOOL, "events": INT, "first_bad_seq": {"type": ["integer", "null"]}}),
+    "AuditVerify": obj({"ok": BOOL, "events": INT, "first_bad_seq": {"type": ["integer", "null"]},
+                        "problem": {"type": ["string", "null"], "enum": ["edited", "deleted", "inserted", None],
+                                    "description": "what happened to the first bad row"},
+                        "message": MAYBE_STR}),
 }
