@@ -16,7 +16,7 @@ from .context import EngineContext
 from .disclosure import guard_sealed, log_read
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
 from .forms import personal_fields, unstorable_text, validate_form
-from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
+from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task, complainant_name_text
 from .steps import CaseStep
 from .tasks import describe_task
 
@@ -199,7 +199,7 @@ def complainant_record(session: Session, actor: Actor, case: Case) -> dict:
     name = str((case.data or {}).get("complainant_name") or "")
     earlier = session.scalars(select(Case).where(
         Case.type_key == case.type_key, Case.id != case.id, visible_cases(actor),
-        Case.data["complainant_name"].as_string() == name).order_by(Case.created_at.desc())) if name else []
+        complainant_name_text() == name).order_by(Case.created_at.desc())) if name else []
     items = [{"id": c.id, "number": c.number, "status": c.status, "outcome": (c.data or {}).get("outcome"),
               "baseless": bool((c.data or {}).get("baseless")), "project_code": (c.data or {}).get("project_code"),
               "closed_at": to_iso(aware(c.closed_at))} for c in earlier]
