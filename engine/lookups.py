@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import users
 from .calendar import WorkingCalendar
 from .clock import aware, to_iso
 from .models import Case, Conflict, Counter, complainant_name_text
+
+
+# Built once: every complaint's review asks (SQLAlchemy keys a reused statement only once).
+_CONFLICTS = select(Conflict.username, Conflict.valid_from, Conflict.valid_to).where(
+    func.lower(Conflict.party).in_(bindparam("parties", expanding=True)))
 
 
 class DatabaseLookups:
@@ -78,7 +83,7 @@ class DatabaseLookups:
         if not wanted:
             return []
         now = self.now
-        rows = self.session.scalars(select(Conflict).where(func.lower(Conflict.party).in_(wanted)))
+        rows = self.session.execute(_CONFLICTS, {"parties": wanted})
         out = set()
         for row in rows:
             if row.valid_from and aware(row.valid_from) > now:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,7 +26,7 @@ from .definitions import Definition
 from .errors import WorkflowFailed
 from .handler_api import HandlerContext, check_result
 from .lookups import DatabaseLookups
-from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
+from .models import Case, CaseExclusion, CaseMessage, CaseViewer, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
 from .routing import route_to_eligible, set_candidates
 from .run_budget import RunLimitExceeded
@@ -357,8 +357,23 @@ class CaseStep:
 
     def _refresh_viewers(self, data: dict) -> None:
         viewers = self._viewers(data)
-        if viewers != self._viewers_before:
+        if viewers == self._viewers_before:
+            return
+        granted = any(result.get("access") is not None for _, result in self.effects)
+        if self.started or self._viewers_before is None or granted:  # rows not known without reading
             access.replace_viewers(self.session, self.case.id, *viewers, current=set() if self.started else None)
+            return
+        # The rows mirror what the data said before the step (every step keeps them so): write
+        # the difference without reading them.
+        (groups_before, users_before), (groups, users) = self._viewers_before, viewers
+        gone = [and_(CaseViewer.group_name == g, CaseViewer.username.is_(None)) for g in set(groups_before) - set(groups)]
+        gone += [and_(CaseViewer.username == u, CaseViewer.group_name.is_(None)) for u in set(users_before) - set(users)]
+        if gone:
+            self.session.execute(delete(CaseViewer).where(CaseViewer.case_id == self.case.id, or_(*gone)))
+        added = [{"case_id": self.case.id, "group_name": g, "username": None} for g in sorted(set(groups) - set(groups_before))]
+        added += [{"case_id": self.case.id, "group_name": None, "username": u} for u in sorted(set(users) - set(users_before))]
+        if added:
+            self.session.execute(insert(CaseViewer), added)
 
 
 def resolve_group(lane: str | None, data: dict) -> str | None:
