@@ -103,7 +103,12 @@ def _fire_batch(ctx: EngineContext, session, case_ids: list[int], as_of: datetim
     open_tasks: dict[int, list[Task]] = defaultdict(list)
     for task in session.scalars(select(Task).where(Task.case_id.in_(ids), Task.state == "ready").order_by(Task.id)):
         open_tasks[task.case_id].append(task)
-    calendar = calendar_store.current(ctx, session)  # one read of the stamp for the batch
+    # The chain head and the calendar stamp, once for the batch: each case's events are then
+    # appended in one statement, and the calendar is read only when an edit moved its stamp.
+    noted = session.execute(select(*audit.head_columns(), calendar_store.stamp_column())).one()
+    audit.note_head(session, noted.audit_head_seq, noted.audit_head_hash)
+    calendar_store.note_stamp(session, noted.calendar_stamp)
+    calendar = calendar_store.current(ctx, session)
     fired = 0
     for case_id in case_ids:
         if case_id not in claimed:

@@ -11,9 +11,9 @@ from engine.models import Timer
 # its members' addresses, the fired timer row, the step's audit events, release the savepoint.
 STATEMENTS_PER_CASE = 7
 # Per batch: find the due cases, claim their timers (two on SQLite, three on PostgreSQL with the
-# case locks), read the cases, their inbox rows and the calendar stamp; then one more look finding
-# nothing due.
-STATEMENTS_PER_BATCH = 9
+# case locks), read the cases, their inbox rows, the audit chain head and the calendar stamp (one
+# statement); then one more look finding nothing due.
+STATEMENTS_PER_BATCH = 8
 
 
 def test_due_timers_of_many_cases_fire_in_one_transaction_with_few_statements(engine, make_case, work):
