@@ -99,7 +99,14 @@ def _branches(actor: Actor, scope: str) -> list:
     free = (Task.assignee.is_(None),)
     named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
     return [and_(Task.candidate_group == group, Task.candidates.is_(None), *free) for group in sorted(actor.groups)] \
-        + [and_(named, *free)]
+        + [and_(named, _unheld())]
+
+
+def _unheld():
+    """`assignee IS NULL` written so no index serves it: the named-candidate branch is then read
+    from the caller's few `task_candidate` rows, not by walking every free task in due order
+    (which SQLite, without statistics, otherwise prefers). The separator is never a username."""
+    return func.coalesce(Task.assignee, RECUSED_SEPARATOR) == RECUSED_SEPARATOR
 
 
 def _with_due(query, due_filter: str | None, now: datetime):
@@ -165,7 +172,7 @@ def _total(session: Session, actor: Actor, scope: str, branches: list, due_filte
         groups = sorted(actor.groups)
         named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
         rough = [and_(Task.candidate_group == g, Task.assignee.is_(None)) for g in groups] \
-            + [and_(named, Task.assignee.is_(None))]
+            + [and_(named, _unheld())]
     else:
         rough = branches
     bound, over = paging.capped_count(session, (_with_due(select(Task.id).where(Task.state == "ready", b),
