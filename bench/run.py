@@ -154,6 +154,7 @@ def measure_size(engine, clock: FakeClock, url: str, field_key: str, args, templ
     filed = [file_one(engine, clock, "complaint", "intake1")["id"] for _ in range(3)]
     results["reference"] = reference_cycle(engine, filed[0], max(args.samples, 50))
 
+    results["commit"] = durable_commits(engine, args.samples)
     ids: list[int] = []
     results["file"] = timed(lambda: ids.append(file_one(engine, clock, "complaint", "intake1")["id"]), args.samples)
 
@@ -202,6 +203,23 @@ def measure_size(engine, clock: FakeClock, url: str, field_key: str, args, templ
     return results
 
 
+def durable_commits(engine, samples: int) -> list[float]:
+    """Seconds of committing one small row, nothing else: what durability alone costs per
+    transaction on this machine and database (SQLite: WAL with synchronous=FULL, an fsync per
+    commit; PostgreSQL: a WAL flush). A claim + complete is two such commits."""
+    db = engine.ctx.db.engine
+    with db.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_commit (at TEXT)")
+
+    def one():
+        with db.begin() as conn:
+            conn.execute(sa.text("INSERT INTO bench_commit (at) VALUES (:at)"), {"at": str(time.time())})
+    times = timed(one, max(samples, 50))
+    with db.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE bench_commit")
+    return times
+
+
 def sweep(engine, clock: FakeClock, now: datetime) -> dict:
     """Fire 100 due timers among all pending ones, SWEEP_ROUNDS times: each round files tender
     complaints three weeks back (their acceptance deadline has passed), then times one sweep."""
@@ -226,10 +244,11 @@ def sweep(engine, clock: FakeClock, now: datetime) -> dict:
 
 
 def table(sizes: list[int], by_size: dict[int, dict], database: str, args) -> str:
-    rows = ["reference", "file", "claim + complete", "claim (HTTP)", "complete (HTTP)", "inbox mine (HTTP)",
+    rows = ["reference", "commit", "file", "claim + complete", "claim (HTTP)", "complete (HTTP)", "inbox mine (HTTP)",
             "inbox available (HTTP)", "case list page 1 (HTTP)", f"case list {DEEP_ROWS} rows in (HTTP)",
             "case history (HTTP)", "sweep"]
     labels = {"reference": "SpiffWorkflow in-memory cycle (reference)", "file": "file a case (facade)",
+              "commit": "one durable commit of one row (no engine)",
               "claim + complete": "claim + complete (facade)",
               "sweep": f"sweep: {SWEEP_TIMERS} due timers among all pending"}
     width = 46

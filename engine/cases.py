@@ -16,7 +16,7 @@ from .context import EngineContext
 from .disclosure import guard_sealed, log_read
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
 from .forms import personal_fields, unstorable_text, validate_form
-from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task
+from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task, data_text
 from .steps import CaseStep
 from .tasks import describe_task
 
@@ -141,7 +141,7 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
         query = query.offset((page - 1) * n)
     rows = session.execute(query.limit(n + 1)).all()
     unfiltered = not (type or status or overdue or (q and q.strip()))
-    listed = listed_case_ids(actor) if unfiltered else None  # counted on the viewer index alone
+    listed = listed_case_ids(actor, paging.COUNT_CAP + 1) if unfiltered else None  # on the viewer index alone
     total, estimate = paging.capped_count(session, [listed if listed is not None else matching])
     nxt = paging.encode("cases", (rows[n - 1].id,)) if len(rows) > n else None
     return paging.answer([summarize(c, c.type_name, now) for c in rows[:n]], nxt, total, estimate,
@@ -217,7 +217,7 @@ def complainant_record(session: Session, actor: Actor, case: Case, field: str) -
     name = str((case.data or {}).get(field) or "")
     earlier = session.scalars(select(Case).where(
         Case.type_key == case.type_key, Case.id != case.id, visible_cases(actor),
-        Case.data[field].as_string() == name).order_by(Case.created_at.desc())) if name else []
+        data_text(field) == name).order_by(Case.created_at.desc())) if name else []
     items = [{"id": c.id, "number": c.number, "status": c.status, "outcome": (c.data or {}).get("outcome"),
               "baseless": bool((c.data or {}).get("baseless")), "project_code": (c.data or {}).get("project_code"),
               "closed_at": to_iso(aware(c.closed_at))} for c in earlier]

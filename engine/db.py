@@ -76,8 +76,7 @@ class Database:
             event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_ms))
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        event.listen(self.sessions, "after_commit", _forget_transaction_state)
-        event.listen(self.sessions, "after_rollback", _forget_transaction_state)
+        event.listen(self.sessions, "after_transaction_end", _forget_transaction_state)
 
     @property
     def is_sqlite(self) -> bool:
@@ -133,9 +132,11 @@ def refusal_for(exc: BaseException) -> EngineError | None:
     return None
 
 
-def _forget_transaction_state(session: Session) -> None:
-    """What a transaction cached under its locks (the audit chain's head) dies with it."""
-    session.info.clear()
+def _forget_transaction_state(session: Session, transaction) -> None:
+    """What a transaction cached under its locks (the audit chain's head) dies with it — with the
+    database transaction, not with a savepoint inside it (the timer sweep steps each case in one)."""
+    if transaction.parent is None:
+        session.info.clear()
 
 
 def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:

@@ -13,7 +13,10 @@ from datetime import date
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         TypeDecorator, UniqueConstraint, false, text)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class Base(DeclarativeBase):
@@ -187,6 +190,52 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class DataText(ColumnElement):
+    """One key of a JSON column as text, written with the key as a literal so that the index on it
+    (below) and the queries reading it are the same expression (SQLite and PostgreSQL only match
+    an expression index to a query that spells it identically, which a bound key would not)."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("key", InternalTraversal.dp_string)]
+
+    def __init__(self, column, key: str):
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"not a plain key: {key!r}")
+        self.column, self.key = column, key
+        self.type = String()
+
+    @property
+    def _from_objects(self):
+        return self.column._from_objects
+
+
+@compiles(DataText)
+def _data_text(element, compiler, **kw):
+    return f"json_extract({compiler.process(element.column, **kw)}, '$.{element.key}')"
+
+
+@compiles(DataText, "postgresql")
+def _data_text_pg(element, compiler, **kw):
+    return f"({compiler.process(element.column, **kw)} ->> '{element.key}')"
+
+
+def data_text(key: str):
+    """A key of a case's data as text: the same expression as an index on it where the key is a
+    plain name (DataText), else a JSON path (not indexed)."""
+    if key.replace("_", "").isalnum():
+        return DataText(Case.__table__.c.data, key)
+    return Case.data[key].as_string()
+
+
+def complainant_name_text():
+    """A case's complainant organisation as stored in its data (earlier tender complaints are
+    looked up by it: `ix_case_type_complainant`)."""
+    return DataText(Case.__table__.c.data, "complainant_name")
+
+
+Index("ix_case_type_complainant", Case.__table__.c.type_key, complainant_name_text())
 
 
 class CaseViewer(Base):

@@ -17,12 +17,12 @@ from typing import Callable
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, paging, users
-from .access import excluded_users, visible_cases
+from . import audit, paging
+from .access import visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
 from .errors import NotFound
-from .models import Case, Notification, OutboxMail, Task, User
+from .models import Case, CaseExclusion, GroupMember, Notification, OutboxMail, Task, User
 
 log = logging.getLogger(__name__)
 KINDS = ("reminder", "escalation", "notice")
@@ -31,11 +31,13 @@ MAX_ATTEMPTS = 5
 Sender = Callable[[str, str, str], None]
 
 
-def deliver(ctx, session: Session, case: Case, note: dict, now: datetime, actor: str) -> list[Notification]:
-    """Store one handler notice for its recipients, queue their mail, audit it."""
+def deliver(ctx, session: Session, case: Case, note: dict, now: datetime, actor: str,
+            ready_tasks: list[Task] | None = None) -> list[Notification]:
+    """Store one handler notice for its recipients, queue their mail, audit it (`ready_tasks`:
+    the case's open inbox rows when the caller holds them, so a notice to a task reads none)."""
     kind = note.get("kind") if note.get("kind") in KINDS else "notice"
     subject, body = str(note.get("subject") or "")[:300], str(note.get("body") or "")
-    targets = _targets(session, case.id, note)
+    targets = _targets(session, case.id, note, ready_tasks)
     rows = []
     for username, group in targets:
         row = Notification(kind=kind, case_id=case.id, username=username, group_name=group,
@@ -51,12 +53,17 @@ def deliver(ctx, session: Session, case: Case, note: dict, now: datetime, actor:
     return rows
 
 
-def _targets(session: Session, case_id: int, note: dict) -> list[tuple[str | None, str | None]]:
+def _targets(session: Session, case_id: int, note: dict,
+             ready_tasks: list[Task] | None = None) -> list[tuple[str | None, str | None]]:
     if note.get("to_user"):
         return [(note["to_user"], None)]
     if note.get("task"):
-        task = session.scalars(select(Task).where(Task.case_id == case_id, Task.element_id == note["task"],
-                                                  Task.state == "ready").order_by(Task.id.desc()).limit(1)).first()
+        if ready_tasks is not None:
+            task = max((t for t in ready_tasks if t.element_id == note["task"] and t.state == "ready"),
+                       key=lambda t: t.id, default=None)
+        else:
+            task = session.scalars(select(Task).where(Task.case_id == case_id, Task.element_id == note["task"],
+                                                      Task.state == "ready").order_by(Task.id.desc()).limit(1)).first()
         if task is not None:
             if task.assignee:
                 return [(task.assignee, None)]
@@ -70,13 +77,15 @@ def _targets(session: Session, case_id: int, note: dict) -> list[tuple[str | Non
 
 
 def _addresses(session: Session, case_id: int, username: str | None, group: str | None) -> list[str]:
-    """Mail addresses of the recipients, never of someone recused from the case."""
-    recused = excluded_users(session, case_id)
-    names = [n for n in ([username] if username else users.group_members(session, group)) if n not in recused]
-    if not names:
-        return []
-    return [e for e in session.scalars(select(User.email).where(User.username.in_(names), User.active.is_(True)))
-            if e and "@" in e]
+    """Mail addresses of the recipients (a user, or a group's active members), never of someone
+    recused from the case: one statement."""
+    query = select(User.email).where(User.active.is_(True), User.username.not_in(
+        select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
+    if username:
+        query = query.where(User.username == username)
+    else:
+        query = query.join(GroupMember, GroupMember.username == User.username).where(GroupMember.group_name == group)
+    return [e for e in session.scalars(query.order_by(User.username)) if e and "@" in e]
 
 
 def _addressees(actor: Actor) -> list:

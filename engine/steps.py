@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import access, audit, calendar_store, notifications, retime, task_alerts, type_rules
 from .clock import aware
@@ -59,7 +60,7 @@ class CaseStep:
     so `finish()` writes only what changed."""
 
     def __init__(self, ctx: EngineContext, session: Session, case: Case, definition: ProcessDefinition | Definition,
-                 actor: str, now: datetime, open_tasks: list[Task] | None = None):
+                 actor: str, now: datetime, open_tasks: list[Task] | None = None, calendar=None):
         self.ctx, self.session, self.case = ctx, session, case
         self.definition = ctx.definitions.of(session, definition)
         self.actor, self.now = actor, now
@@ -71,6 +72,8 @@ class CaseStep:
         self._timers_before: dict[str, datetime] = {}
         self._viewers_before: tuple | None = None
         self.started = False  # a new case: none of its rows exist yet
+        if calendar is not None:  # read once for several steps of one transaction (the timer sweep)
+            self.__dict__["calendar"] = calendar
 
     @cached_property
     def calendar(self):
@@ -219,7 +222,8 @@ class CaseStep:
         for message in result.get("messages") or []:
             self.post_to_complainant(message.get("kind", "notice"), message["body"])
         for note in result.get("notifications") or []:
-            notifications.deliver(self.ctx, session, case, note, self.now, self.actor)
+            notifications.deliver(self.ctx, session, case, note, self.now, self.actor,
+                                  ready_tasks=None if self.started else self._ready_rows_before())
         detail = {k: result[k] for k in ("deadlines", "case") if result.get(k)}
         if result.get("exclude_users"):
             detail["excluded"] = len(result["exclude_users"])
@@ -324,7 +328,13 @@ class CaseStep:
         gone = sorted(set(before) - set(waiting))
         if gone:
             session.execute(update(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None),
-                                                Timer.spiff_id.in_(gone)).values(fired_at=self.now))
+                                                Timer.spiff_id.in_(gone)).values(fired_at=self.now)
+                            .execution_options(synchronize_session=False))
+            for state in list(session.identity_map.all_states()):  # rows the caller holds (the sweep's claim);
+                loaded = state.dict  # what is loaded only: an expired row reads the new value from the database
+                if state.class_ is Timer and loaded.get("case_id") == case.id and loaded.get("spiff_id") in gone \
+                        and "fired_at" in loaded and loaded["fired_at"] is None:
+                    set_committed_value(state.obj(), "fired_at", self.now)
         new = []
         for spiff_id, timer in waiting.items():
             due = timer.due_at.astimezone(timezone.utc)

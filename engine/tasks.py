@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -123,7 +123,14 @@ def _branches(actor: Actor, scope: str) -> list:
     free = (Task.assignee.is_(None),)
     named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
     return [and_(Task.candidate_group == group, Task.candidates.is_(None), *free) for group in sorted(actor.groups)] \
-        + [and_(named, *free)]
+        + [and_(named, _unheld())]
+
+
+def _unheld():
+    """`assignee IS NULL` written so no index serves it: the named-candidate branch is then read
+    from the caller's few `task_candidate` rows, not by walking every free task in due order
+    (which SQLite, without statistics, otherwise prefers). The separator is never a username."""
+    return func.coalesce(Task.assignee, RECUSED_SEPARATOR) == RECUSED_SEPARATOR
 
 
 def _with_due(query, due_filter: str | None, now: datetime):
@@ -189,7 +196,7 @@ def _total(session: Session, actor: Actor, scope: str, branches: list, due_filte
         groups = sorted(actor.groups)
         named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
         rough = [and_(Task.candidate_group == g, Task.assignee.is_(None)) for g in groups] \
-            + [and_(named, Task.assignee.is_(None))]
+            + [and_(named, _unheld())]
     else:
         rough = branches
     bound, over = paging.capped_count(session, (_with_due(select(Task.id).where(Task.state == "ready", b),
@@ -224,11 +231,19 @@ class Loaded:
     open_tasks: list[Task]  # the case's ready inbox rows (when asked for)
 
 
-def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with_open_tasks: bool = False,
-          hidden_ok: bool = False) -> Loaded:
-    """The task, its case (NotFound when the actor may not see it) and its definition (cached), in
-    one statement; `with_open_tasks` (a step) brings the case's other ready rows and its workflow.
-    The audit head and the calendar stamp come along, so neither is read again by the step."""
+_LOAD_STATEMENTS: dict[tuple, object] = {}  # (who reads, with open tasks) -> the built statement
+_LOAD_STATEMENTS_KEPT = 512
+
+
+def _load_statement(actor: Actor, with_open_tasks: bool):
+    """The statement `_load` sends, built once per reader and shape: the task id is its only
+    parameter, so SQLAlchemy neither rebuilds nor re-keys it at every request (its cache key is
+    computed once per statement object)."""
+    key = (actor.username, actor.groups, actor.roles, with_open_tasks)
+    query = _LOAD_STATEMENTS.get(key)
+    if query is not None:
+        return query
+    task_id = bindparam("task_id", type_=Integer)
     recused = (select(func.aggregate_strings(CaseExclusion.username, RECUSED_SEPARATOR))
                .where(CaseExclusion.case_id == Case.id).scalar_subquery())
     excluded = exists().where(CaseExclusion.case_id == Case.id, CaseExclusion.username == actor.username)
@@ -242,7 +257,19 @@ def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with
              .join(Case, Case.id == Task.case_id).where(wanted))
     if not with_open_tasks:  # not a step: the workflow stays in the database
         query = query.options(defer(Case.workflow_json))
-    rows = session.execute(query).all()
+    if len(_LOAD_STATEMENTS) >= _LOAD_STATEMENTS_KEPT:
+        _LOAD_STATEMENTS.clear()
+    _LOAD_STATEMENTS[key] = query
+    return query
+
+
+def _load(ctx: EngineContext, session: Session, actor: Actor, task_id: int, with_open_tasks: bool = False,
+          hidden_ok: bool = False) -> Loaded:
+    """The task, its case (NotFound when the actor may not see it) and its definition (cached), in
+    one statement; `with_open_tasks` (a step) brings the case's other ready rows and its workflow.
+    The audit head and the calendar stamp come along, so neither is read again by the step."""
+    query = _load_statement(actor, with_open_tasks)
+    rows = session.execute(query, {"task_id": task_id}).all()
     mine = next((r for r in rows if r.Task.id == task_id), None)
     if mine is None:
         raise NotFound("no such task")

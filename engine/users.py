@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Integer, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, throttle, totp
@@ -376,14 +376,24 @@ def ensure_user(session: Session, username: str, password: str, display_name: st
     session.flush()
 
 
+def _members_statement(not_recused: bool):
+    query = (select(GroupMember.username).join(User, User.username == GroupMember.username)
+             .where(GroupMember.group_name == bindparam("group"), User.active.is_(True)).order_by(GroupMember.username))
+    if not_recused:
+        query = query.where(GroupMember.username.not_in(
+            select(CaseExclusion.username).where(CaseExclusion.case_id == bindparam("case_id", type_=Integer))))
+    return query
+
+
+# Built once (every step routing a new task asks): SQLAlchemy keys a reused statement only once.
+_MEMBERS = {False: _members_statement(False), True: _members_statement(True)}
+
+
 def group_members(session: Session, group: str, not_recused_from: int | None = None) -> list[str]:
     """The group's active members (with `not_recused_from`: those not recused from that case)."""
-    query = (select(GroupMember.username).join(User, User.username == GroupMember.username)
-             .where(GroupMember.group_name == group, User.active.is_(True)).order_by(GroupMember.username))
-    if not_recused_from is not None:
-        query = query.where(GroupMember.username.not_in(
-            select(CaseExclusion.username).where(CaseExclusion.case_id == not_recused_from)))
-    return list(session.scalars(query))
+    if not_recused_from is None:
+        return list(session.scalars(_MEMBERS[False], {"group": group}))
+    return list(session.scalars(_MEMBERS[True], {"group": group, "case_id": not_recused_from}))
 
 
 def user_groups(session: Session, username: str) -> list[str]:

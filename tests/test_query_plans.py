@@ -130,3 +130,24 @@ def test_list_statements_never_read_workflow_or_definition_json(engine, make_cas
             lowered = statement.lower()
             for column in ("workflow_json", "spec_json", "process_definition.summary", "process_definition.files"):
                 assert column not in lowered, (name, statement)
+
+
+def test_a_tender_complainants_earlier_cases_are_found_through_their_index(engine, make_case):
+    """Filing a tender complaint looks up the organisation's earlier complaints (repeat baseless
+    complaints, duplicates): that read seeks the (type, complainant name) index rather than
+    walking every tender complaint, so it stays cheap at 100,000 cases."""
+    make_case("tender_complaint", by="clerk1", complainant_name="甲公司")
+    with captured(engine.ctx.db.engine) as seen:
+        second = make_case("tender_complaint", by="clerk1", complainant_name="甲公司")
+    assert second["id"]
+    lookups = [(s, p) for s, p in seen if "complainant_name" in s and "from complaint_case" in s.lower()]
+    assert lookups, "the filing looked up the complainant's earlier cases"
+    db = engine.ctx.db.engine
+    with db.connect() as connection:
+        sqlite = db.dialect.name == "sqlite"
+        if not sqlite:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in lookups:
+            plan = (sqlite_plan if sqlite else pg_plan)(connection, statement, params)
+            assert "ix_case_type_complainant" in plan, plan
+        connection.rollback()

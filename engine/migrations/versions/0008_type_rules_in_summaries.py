@@ -10,7 +10,7 @@ then; the type-level rules of a key the application ships (processes/bundled.jso
 the shipped diagram, which now carries what the tables said. Schema unchanged.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 import json
 import re
@@ -20,7 +20,7 @@ from alembic import op
 from lxml import etree
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
