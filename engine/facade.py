@@ -38,9 +38,11 @@ from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_pages import PageOperations
+from .facade_task_operations import TaskOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations):
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, PageOperations,
+                      TaskOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):

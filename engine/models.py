@@ -184,6 +184,8 @@ class CaseViewer(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"))
     group_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     username: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # 抄送: a colleague copied in (read-only) by this user; such rows outlive the lanes' refreshes
+    copied_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class CaseExclusion(Base):
@@ -227,6 +229,8 @@ class Task(Base):
     escalate_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    # 委派: the holder who asked the assignee to work this task; it comes back to them to complete
+    delegated_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class TaskCandidate(Base):

@@ -260,7 +260,7 @@ def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int)
     now = ctx.now()
     claimed = session.execute(update(Task).where(
         Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
-        .values(assignee=actor.username, claimed_at=now)
+        .values(assignee=actor.username, claimed_at=now, delegated_by=None)
         .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         raise Conflict("someone else holds this task")
@@ -284,7 +284,7 @@ def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: in
     now = ctx.now()
     held_by = task.assignee
     released = session.execute(update(Task).where(Task.id == task.id, Task.assignee == held_by)
-                               .values(assignee=None, claimed_at=None)
+                               .values(assignee=None, claimed_at=None, delegated_by=None)
                                .execution_options(synchronize_session=False)).rowcount
     if released != 1:
         raise Conflict("the task changed hands meanwhile; reload and try again")
@@ -302,6 +302,8 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
         raise Conflict("this task is already completed")
     if task.assignee != actor.username:
         raise Conflict("claim this task before completing it")
+    if task.delegated_by:  # 委派: the one asked to work it hands it back; the holder completes it
+        raise Conflict("this task was delegated to you: hand it back to its holder, who completes it")
     form = form_with_choices(session, (definition.summary.get("forms") or {}).get(task.form_name), case)
     accepted = validate_form(form, data)
     now = ctx.now()

@@ -179,10 +179,10 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
-    from . import clocks, confidentiality
+    from . import clocks, confidentiality, task_operations
 
     all_paths = paths()
-    for module in (clocks, confidentiality):
+    for module in (clocks, confidentiality, task_operations):
         all_paths.update(module.openapi_paths())
     for path, methods in all_paths.items():
         for method, operation in methods.items():

@@ -1,0 +1,44 @@
+"""Facade operations for handing work on (issue 11): transfer, delegate, hand back, send back,
+copy in. Each call is one transaction; the work lives in engine/handing_on."""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from .actors import Actor
+from .context import EngineContext
+from .handing_on import copy_in, send_back, transfer
+
+
+class TaskOperations:
+    """Mixed into ComplaintEngine, which provides what these operations rely on:"""
+
+    ctx: EngineContext
+    _tx: Callable[[], AbstractContextManager[Session]]  # one transaction per call (ComplaintEngine._tx)
+
+    def transfer_task(self, actor: Actor, task_id: int, to: str, reason: str) -> dict:
+        """转办: the task becomes `to`'s (holder or supervisor; `to` in the case's circle)."""
+        with self._tx() as session:
+            return transfer.transfer(self.ctx, session, actor, task_id, to, reason)
+
+    def delegate_task(self, actor: Actor, task_id: int, to: str, reason: str) -> dict:
+        """委派: `to` works the task, then hands it back to the holder to complete."""
+        with self._tx() as session:
+            return transfer.delegate(self.ctx, session, actor, task_id, to, reason)
+
+    def hand_back_task(self, actor: Actor, task_id: int, note: str) -> dict:
+        """The delegate hands the worked task back to its holder."""
+        with self._tx() as session:
+            return transfer.hand_back(self.ctx, session, actor, task_id, note)
+
+    def send_back_task(self, actor: Actor, task_id: int, to: str, reason: str) -> dict:
+        """退回: the case returns to an earlier returnable step (`to`: its element id)."""
+        with self._tx() as session:
+            return send_back.send_back(self.ctx, session, actor, task_id, to, reason)
+
+    def copy_case(self, actor: Actor, case_id: int, to: list, note: str = "") -> dict:
+        """抄送: colleagues may read the case and are notified."""
+        with self._tx() as session:
+            return copy_in.copy_in(self.ctx, session, actor, case_id, to, note)

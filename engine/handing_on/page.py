@@ -1,0 +1,29 @@
+"""What the task page offers for handing work on, computed inside the page's one transaction."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..actors import Actor
+from ..tasks import Loaded
+from .people import circle
+from .send_back import send_back_choices
+
+
+def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
+    """{"people": whom the task may go to, "send_back_to": returnable earlier steps, "may_*"}."""
+    task, case = found.task, found.case
+    ready = task.state == "ready"
+    holds = ready and task.assignee == actor.username and not task.delegated_by
+    supervisor = "supervisor" in actor.groups or actor.has_role("admin")
+    may_transfer = ready and (holds or supervisor)
+    people = [p for p in circle(session, case.id) if p["username"] != actor.username] if ready else []
+    return {"holds": holds, "delegated_to_me": ready and task.assignee == actor.username and bool(task.delegated_by),
+            "delegated_by": task.delegated_by, "may_transfer": may_transfer, "may_delegate": holds,
+            "people": people, "send_back_to": send_back_choices(session, found.definition, task) if holds else [],
+            "may_copy": True}
+
+
+def task_page_operations(ctx, session: Session, actor: Actor, task_id: int) -> dict:
+    from ..tasks import _load
+
+    return task_operations(session, actor, _load(ctx, session, actor, task_id))

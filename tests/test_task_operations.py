@@ -1,0 +1,226 @@
+"""Handing work on (issue 11) through the API: 转办, 委派, 退回, 抄送 — with recusal, need-to-know
+on confidential reports, and two staff acting on one task at once."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.errors import Conflict
+from engine.models import AuditEvent, Notification
+from tests.test_api_support import API, assert_error, file_case, get_case, h, open_task, work  # noqa: F401
+from tests.test_concurrency import _race
+
+REVIEW_ACCEPT = {"decision": "accept", "reason": "符合受理条件", "complex": False}
+INVESTIGATED = {"root_cause": "封口温度过低", "responsibility": "company", "remedy": "exchange",
+                "remedy_detail": "更换两条卷烟"}
+
+
+def post(client, headers, path, body):
+    return client.post(f"{API}{path}", json=body, headers=headers)
+
+
+def kinds(engine, case_id):
+    with engine.ctx.db.transaction() as session:
+        return [e.kind for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                                                .order_by(AuditEvent.seq))]
+
+
+def notices(engine, username):
+    with engine.ctx.db.transaction() as session:
+        return [n.subject for n in session.scalars(select(Notification).where(Notification.username == username))]
+
+
+def held_review(client, h, holder="intake2"):
+    case = file_case(client, h("intake1"))
+    task = open_task(client, h(holder), case["id"], "review")
+    assert post(client, h(holder), f"/tasks/{task['id']}/claim", {}).status_code == 200
+    return case, task
+
+
+# --- 转办 ------------------------------------------------------------------------------------
+def test_transfer_makes_the_task_the_colleagues(client, h, engine):
+    case, task = held_review(client, h)
+    resp = post(client, h("intake2"), f"/tasks/{task['id']}/transfer", {"to": "intake1", "reason": "我明天休假"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["assignee"] == "intake1"
+    assert open_task(client, h("intake1"), case["id"], "review")["assignee"] == "intake1"
+    assert "task_transferred" in kinds(engine, case["id"])
+    assert any("转办" in s for s in notices(engine, "intake1"))
+    # it is theirs now: the old holder can neither complete nor transfer it
+    assert_error(post(client, h("intake2"), f"/tasks/{task['id']}/complete", {"data": REVIEW_ACCEPT}), 409)
+    assert_error(post(client, h("intake2"), f"/tasks/{task['id']}/transfer", {"to": "intake2", "reason": "还我"}), 403)
+    done = post(client, h("intake1"), f"/tasks/{task['id']}/complete", {"data": REVIEW_ACCEPT})
+    assert done.status_code == 200
+
+
+def test_transfer_refuses_people_outside_the_case_and_bad_input(client, h):
+    case, task = held_review(client, h)
+    path = f"/tasks/{task['id']}/transfer"
+    assert_error(post(client, h("intake2"), path, {"to": "clerk1", "reason": "转给招标"}), 403, "to")
+    assert_error(post(client, h("intake2"), path, {"to": "nobody-such", "reason": "转办"}), 403, "to")
+    assert_error(post(client, h("intake2"), path, {"to": "intake1"}), 400, "reason")
+    assert_error(post(client, h("intake2"), path, {"to": "intake2", "reason": "自己"}), 400, "to")
+    assert_error(post(client, h("intake1"), path, {"to": "intake1", "reason": "不是我的"}), 403)  # not the holder
+
+
+def test_a_recused_colleague_is_never_offered_nor_accepted(client, h, engine):
+    case = file_case(client, h("intake1"))
+    task = open_task(client, h("intake2"), case["id"], "review")
+    assert post(client, h("intake1"), f"/tasks/{task['id']}/recuse", {"reason": "投诉人是我亲属"}).status_code == 200
+    assert post(client, h("intake2"), f"/tasks/{task['id']}/claim", {}).status_code == 200
+    body = assert_error(post(client, h("intake2"), f"/tasks/{task['id']}/transfer",
+                             {"to": "intake1", "reason": "请你办"}), 403, "to")
+    assert "recused" in body["message"]
+    assert_error(post(client, h("intake2"), f"/tasks/{task['id']}/delegate", {"to": "intake1", "reason": "帮忙"}),
+                 403, "to")
+    page = engine.task_page(engine.actor_for("intake2"), task["id"])
+    assert "intake1" not in [p["username"] for p in page["operations"]["people"]]
+    # the recused colleague may not act on the task either
+    assert_error(post(client, h("intake1"), f"/tasks/{task['id']}/transfer", {"to": "intake2", "reason": "转办"}), 403)
+
+
+def test_a_supervisor_may_transfer_a_held_task(client, h, engine):
+    case, task = held_review(client, h)
+    resp = post(client, h("supervisor1"), f"/tasks/{task['id']}/transfer", {"to": "intake1", "reason": "工作量平衡"})
+    assert resp.status_code == 200 and resp.get_json()["assignee"] == "intake1"
+
+
+def test_two_staff_transferring_one_task_one_wins(client, h, engine):
+    case, task = held_review(client, h)
+    supervisor, admin = engine.actor_for("supervisor1"), engine.actor_for("admin1")
+    results = _race([lambda: engine.transfer_task(supervisor, task["id"], "intake1", "平衡工作量"),
+                     lambda: engine.transfer_task(admin, task["id"], "intake1", "平衡工作量")])
+    wins = [r for r in results if isinstance(r, dict)]
+    assert len(wins) == 1 and sum(isinstance(r, Conflict) for r in results) == 1, results
+    assert kinds(engine, case["id"]).count("task_transferred") == 1
+
+
+def test_a_hand_back_racing_a_transfer_leaves_one_story(client, h, engine):
+    case, task = held_review(client, h)
+    holder = engine.actor_for("intake2")
+    results = _race([lambda: engine.transfer_task(holder, task["id"], "intake1", "我休假"),
+                     lambda: engine.unclaim_task(holder, task["id"])])
+    assert sum(isinstance(r, dict) for r in results) == 1, results
+    events = kinds(engine, case["id"])
+    assert ("task_transferred" in events) != ("task_unclaimed" in events)
+    holder_now = open_task(client, h("intake1"), case["id"], "review")["assignee"]
+    assert holder_now == ("intake1" if "task_transferred" in events else None)
+    assert engine.verify_audit()["ok"]
+
+
+# --- 委派 ------------------------------------------------------------------------------------
+def test_delegated_work_comes_back_to_the_holder_to_complete(client, h, engine):
+    case, task = held_review(client, h)
+    resp = post(client, h("intake2"), f"/tasks/{task['id']}/delegate", {"to": "intake1", "reason": "请核实电话"})
+    assert resp.status_code == 200 and resp.get_json()["assignee"] == "intake1"
+    assert resp.get_json()["delegated_by"] == "intake2"
+    body = assert_error(post(client, h("intake1"), f"/tasks/{task['id']}/complete", {"data": REVIEW_ACCEPT}), 409)
+    assert "delegated" in body["message"]
+    assert_error(post(client, h("intake2"), f"/tasks/{task['id']}/hand-back", {"note": "x"}), 403)
+    back = post(client, h("intake1"), f"/tasks/{task['id']}/hand-back", {"note": "电话已核实"})
+    assert back.status_code == 200 and back.get_json()["assignee"] == "intake2"
+    assert post(client, h("intake2"), f"/tasks/{task['id']}/complete", {"data": REVIEW_ACCEPT}).status_code == 200
+    assert {"task_delegated", "task_delegation_returned"} <= set(kinds(engine, case["id"]))
+
+
+# --- 退回 ------------------------------------------------------------------------------------
+def at_approval(client, h):
+    case = file_case(client, h("intake1"), category="quality")
+    work(client, h, case["id"], "review", "intake2", **REVIEW_ACCEPT)
+    work(client, h, case["id"], "investigate", "quality1", **INVESTIGATED)
+    approve = open_task(client, h("supervisor1"), case["id"], "approve")
+    assert post(client, h("supervisor1"), f"/tasks/{approve['id']}/claim", {}).status_code == 200
+    return case, approve
+
+
+def test_send_back_returns_the_case_to_the_investigation(client, h, engine):
+    case, approve = at_approval(client, h)
+    before = get_case(client, h("auditor1"), case["id"])
+    resp = post(client, h("supervisor1"), f"/tasks/{approve['id']}/send-back",
+                {"to": "investigate", "reason": "赔偿依据不足，请补充"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["sent_back_to"] == "investigate"
+    after = get_case(client, h("auditor1"), case["id"])
+    assert [t["element_id"] for t in after["open_tasks"]] == ["investigate"]
+    again = after["open_tasks"][0]
+    assert again["assignee"] == "quality1"  # whoever did it before has it back
+    assert again["due_at"] == next(t for t in before["open_tasks"] if t["element_id"] == "approve")["due_at"]
+    assert after["deadlines"] == before["deadlines"]  # the case's period keeps running
+    assert_error(post(client, h("supervisor1"), f"/tasks/{approve['id']}/complete",
+                      {"data": {"approved": True}}), 409)  # the approval was cancelled
+    events = kinds(engine, case["id"])
+    assert "task_sent_back" in events and "task_cancelled" in events
+    assert any("退回" in s for s in notices(engine, "quality1"))
+    # the department does it again; the approval comes back and the case closes normally
+    work(client, h, case["id"], "investigate", "quality1", **INVESTIGATED)
+    work(client, h, case["id"], "approve", "supervisor1", approved=True, comment="同意")
+    assert [t["element_id"] for t in get_case(client, h("auditor1"), case["id"])["open_tasks"]] == ["reply"]
+
+
+def test_send_back_only_to_marked_earlier_steps_by_the_holder(client, h):
+    case, approve = at_approval(client, h)
+    path = f"/tasks/{approve['id']}/send-back"
+    assert_error(post(client, h("supervisor1"), path, {"to": "reply", "reason": "不行"}), 400, "to")
+    assert_error(post(client, h("supervisor1"), path, {"to": "investigate"}), 400, "reason")
+    assert_error(post(client, h("quality1"), path, {"to": "investigate", "reason": "退回"}), 403)
+    fresh = file_case(client, h("intake1"))
+    review = open_task(client, h("intake2"), fresh["id"], "review")
+    post(client, h("intake2"), f"/tasks/{review['id']}/claim", {})
+    assert_error(post(client, h("intake2"), f"/tasks/{review['id']}/send-back",
+                      {"to": "investigate", "reason": "还没到"}), 400, "to")  # not passed on the way here
+
+
+def test_send_back_racing_the_completion_saves_one(client, h, engine):
+    case, approve = at_approval(client, h)
+    sup = engine.actor_for("supervisor1")
+    results = _race([lambda: engine.send_back_task(sup, approve["id"], "investigate", "补充材料"),
+                     lambda: engine.complete_task(sup, approve["id"], {"approved": True, "comment": "同意"})])
+    assert sum(isinstance(r, dict) for r in results) == 1, results
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+    assert engine.verify_audit()["ok"]
+
+
+# --- 抄送 ------------------------------------------------------------------------------------
+def test_copied_colleague_reads_the_case_but_takes_nothing(client, h, engine):
+    case = file_case(client, h("intake1"))
+    assert_error(client.get(f"{API}/cases/{case['id']}", headers=h("billing1")), 404)
+    resp = post(client, h("intake1"), f"/cases/{case['id']}/cc", {"to": ["billing1"], "note": "涉及计费，请知悉"})
+    assert resp.status_code == 201 and resp.get_json()["copied_to"] == ["billing1"]
+    assert get_case(client, h("billing1"), case["id"])["number"] == case["number"]
+    review = open_task(client, h("billing1"), case["id"], "review")
+    assert_error(post(client, h("billing1"), f"/tasks/{review['id']}/claim", {}), 403)
+    assert any("抄送" in s for s in notices(engine, "billing1"))
+    assert "case_copied" in kinds(engine, case["id"])
+    work(client, h, case["id"], "review", "intake2", **REVIEW_ACCEPT)  # the lanes' refresh keeps the copy
+    assert get_case(client, h("billing1"), case["id"])["id"] == case["id"]
+
+
+def test_copy_refuses_the_recused_and_strangers_to_the_case(client, h):
+    case = file_case(client, h("intake1"))
+    task = open_task(client, h("intake2"), case["id"], "review")
+    post(client, h("intake1"), f"/tasks/{task['id']}/recuse", {"reason": "亲属"})
+    assert_error(post(client, h("intake2"), f"/cases/{case['id']}/cc", {"to": ["intake1"]}), 403, "to")
+    assert_error(post(client, h("intake1"), f"/cases/{case['id']}/cc", {"to": ["billing1"]}), 404)  # recused caller
+    assert_error(post(client, h("clerk1"), f"/cases/{case['id']}/cc", {"to": ["billing1"]}), 404)
+    assert_error(post(client, h("intake2"), f"/cases/{case['id']}/cc", {"to": "billing1"}), 400, "to")
+
+
+# --- confidential reports: only the access list ---------------------------------------------
+def test_on_a_confidential_report_only_the_access_list(client, h, engine, make_case):
+    case = make_case("internal_report")
+    triage = open_task(client, h("integ1"), case["id"], "triage")
+    assert post(client, h("integ1"), f"/tasks/{triage['id']}/claim", {}).status_code == 200
+    path = f"/tasks/{triage['id']}/transfer"
+    assert_error(post(client, h("integ1"), path, {"to": "quality1", "reason": "转办"}), 403, "to")
+    assert_error(post(client, h("integ1"), path, {"to": "admin1", "reason": "转办"}), 403, "to")
+    assert_error(post(client, h("integ1"), f"/cases/{case['id']}/cc", {"to": ["intake1"]}), 403, "to")
+    assert post(client, h("integ1"), f"/cases/{case['id']}/cc", {"to": ["integ2"]}).status_code == 201
+    assert_error(client.get(f"{API}/cases/{case['id']}", headers=h("intake1")), 404)  # the circle did not widen
+    # a recused member of the office: 404 on everything, and never accepted as `to`
+    post(client, h("integ1"), f"/tasks/{triage['id']}/unclaim", {})
+    assert post(client, h("integ2"), f"/tasks/{triage['id']}/recuse", {"reason": "与被举报人同组"}).status_code == 200
+    assert_error(post(client, h("integ2"), path, {"to": "integ1", "reason": "转办"}), 404)
+    assert_error(post(client, h("integ2"), f"/tasks/{triage['id']}/claim", {}), 404)
+    post(client, h("integ1"), f"/tasks/{triage['id']}/claim", {})
+    body = assert_error(post(client, h("integ1"), path, {"to": "integ2", "reason": "转办"}), 403, "to")
+    assert "recused" not in body["message"] and "recused" not in str(body["details"])
+    assert post(client, h("integ1"), path, {"to": "comm1", "reason": "请委员会初核"}).status_code == 200

@@ -1,0 +1,111 @@
+"""JSON API for handing work on (issue 11): 转办 transfer, 委派 delegate and hand back, 退回 send
+back, 抄送 copy in. Each view parses the body and makes one engine call."""
+from __future__ import annotations
+
+from . import bp, engine
+from .auth_tokens import staff_required
+from .errors import bad_input
+from .openapi import path_param
+from .openapi_schemas import INT, MAYBE_STR, STR, array, obj, ref
+from .parsing import Fields, json_body
+from .respond import reply
+
+TASK = "/tasks/<id:task_id>"
+
+
+def _to_and(text_field: str, required: bool = True) -> tuple[str | None, str | None]:
+    fields = Fields(json_body())
+    to = fields.string("to", max_length=200)
+    text = fields.string(text_field, required=required, max_length=2000)
+    fields.check()
+    return to, text
+
+
+@bp.post(f"{TASK}/transfer")
+@staff_required()
+def transfer_task(actor, task_id: int):
+    """`{"to", "reason"}` 转办: the task becomes `to`'s (the holder, or a supervisor)."""
+    to, reason = _to_and("reason")
+    return reply(engine().transfer_task(actor, task_id, to, reason))
+
+
+@bp.post(f"{TASK}/delegate")
+@staff_required()
+def delegate_task(actor, task_id: int):
+    """`{"to", "reason"}` 委派: `to` works the task and hands it back to the holder."""
+    to, reason = _to_and("reason")
+    return reply(engine().delegate_task(actor, task_id, to, reason))
+
+
+@bp.post(f"{TASK}/hand-back")
+@staff_required()
+def hand_back_task(actor, task_id: int):
+    """`{"note"}`: the delegate returns the worked task to the holder who delegated it."""
+    fields = Fields(json_body())
+    note = fields.string("note", max_length=2000)
+    fields.check()
+    return reply(engine().hand_back_task(actor, task_id, note))
+
+
+@bp.post(f"{TASK}/send-back")
+@staff_required()
+def send_back_task(actor, task_id: int):
+    """`{"to": element id, "reason"}` 退回 to an earlier step the diagram marks returnable."""
+    to, reason = _to_and("reason")
+    return reply(engine().send_back_task(actor, task_id, to, reason))
+
+
+@bp.post("/cases/<id:case_id>/cc")
+@staff_required()
+def copy_case(actor, case_id: int):
+    """`{"to": [usernames], "note"}` 抄送: read-only, notified."""
+    body = json_body()
+    fields = Fields(body)
+    note = fields.string("note", required=False, max_length=2000)
+    to = body.get("to")
+    if not isinstance(to, list) or not to or not all(isinstance(n, str) for n in to):
+        fields.details["to"] = "a list of usernames"
+    fields.check()
+    if len(to) > 20:
+        raise bad_input({"to": "at most 20 usernames"})
+    return reply(engine().copy_case(actor, case_id, to, note or ""), 201)
+
+
+HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
+TO_REASON = obj({"to": {"type": "string", "description": "a username in the case's circle"},
+                 "reason": {"type": "string", "minLength": 2, "maxLength": 500}})
+
+
+def _op(summary: str, answer: dict, body: dict, params: list, code: str = "200", errors=("403", "404", "409")) -> dict:
+    from .openapi import _json, ok, op
+
+    return op(summary, "task operations", {code: ok(summary, answer)}, errors=errors, params=params,
+              body=_json(body))
+
+
+def openapi_paths() -> dict:
+    """OpenAPI path items for the endpoints of this module (merged into /api/v1/openapi.json)."""
+    task_id = [path_param("task_id", "the task's id")]
+    return {
+        "/tasks/{task_id}/transfer": {"post": _op(
+            "转办 Transfer a task to a colleague in the case's circle (holder or supervisor; the recused "
+            "are refused with 403)", HANDED, TO_REASON, task_id)},
+        "/tasks/{task_id}/delegate": {"post": _op(
+            "委派 Delegate a held task; it comes back to the holder to complete", HANDED, TO_REASON, task_id)},
+        "/tasks/{task_id}/hand-back": {"post": _op(
+            "Hand a delegated task back to its holder", HANDED,
+            obj({"note": {"type": "string", "maxLength": 2000}}), task_id)},
+        "/tasks/{task_id}/send-back": {"post": _op(
+            "退回 Send the case back to an earlier step marked returnable in the diagram", obj({
+                "case_number": MAYBE_STR, "case_status": STR, "sent_back_to": STR,
+                "next_tasks": array(obj({"id": INT, "element_id": STR, "name": STR, "assignee": MAYBE_STR,
+                                         "candidate_group": MAYBE_STR}, ["id", "element_id"]))}),
+            obj({"to": {"type": "string", "description": "the element id of the earlier step"},
+                 "reason": {"type": "string", "minLength": 2, "maxLength": 500}}), task_id,
+            errors=("403", "404", "409", "422"))},
+        "/cases/{case_id}/cc": {"post": _op(
+            "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
+            "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),
+            obj({"to": array(STR), "note": {"type": "string", "maxLength": 2000}}, ["to"]),
+            [path_param("case_id", "the case's id")], code="201", errors=("403", "404"))},
+    }
