@@ -1,0 +1,120 @@
+"""Handing work on from the task and case pages (issue 11): 转办, 委派 and hand back, 退回, 抄送.
+Each form post makes one engine call and returns to the page with what happened."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from .auth import current_actor, login_required
+from .forms_render import reason_text
+
+bp = Blueprint("task_operations", __name__)
+
+REFUSALS = (
+    (re.compile(r"^(?P<u>\S+) is recused from this case$"), _l("%(u)s is recused from this case.")),
+    (re.compile(r"^(?P<u>\S+) may not handle this case$"), _l("%(u)s may not handle this case.")),
+    (re.compile(r"^name someone other than yourself"), _l("Name someone other than yourself.")),
+    (re.compile(r"^name a colleague"), _l("Choose a colleague.")),
+    (re.compile(r"^give the (reason|note)"), _l("Give the reason (2 to 500 characters).")),
+    (re.compile(r"^only the holder"), _l("Only the holder of the task may do this.")),
+    (re.compile(r"^only the colleague a task was delegated to"), _l("Only the colleague the task was delegated to may hand it back.")),
+    (re.compile(r"^this step cannot be returned to"), _l("The diagram does not let cases return to this step.")),
+    (re.compile(r"^the case has not passed this step"), _l("The case has not passed this step on its way here.")),
+    (re.compile(r"^the task changed hands meanwhile"), _l("Someone else changed the task at the same moment; reload and try again.")),
+    (re.compile(r"^the case was changed at the same time"), _l("Someone else changed the case at the same moment; reload and try again.")),
+    (re.compile(r"^you are recused"), _l("You are recused from this case.")),
+    (re.compile(r"^no active colleague (?P<u>\S+)"), _l("There is no active colleague %(u)s.")),
+)
+
+
+def engine():
+    return current_app.extensions["complaintflow"]
+
+
+def _said(error) -> str:
+    for pattern, message in REFUSALS:
+        match = pattern.match(error.message)
+        if match:
+            return str(message) % match.groupdict() if match.groupdict() else str(message)
+    return reason_text(error.message)
+
+
+def _refused(error, task_id: int | None = None, case_id: int | None = None):
+    flash(_("Not done: %(reason)s", reason=_said(error)), "error")
+    if isinstance(error, NotFound):
+        return redirect(url_for("inbox.index"))
+    if task_id:
+        return redirect(url_for("inbox.task", task_id=task_id))
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+REFUSED = (InvalidInput, Conflict, Forbidden, NotFound)
+
+
+@bp.route("/tasks/<id:task_id>/transfer", methods=("POST",))
+@login_required
+def transfer(task_id: int):
+    try:
+        task = engine().transfer_task(current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", ""))
+    except REFUSED as error:
+        return _refused(error, task_id)
+    flash(_("The task “%(name)s” is transferred to %(who)s.", name=task["name"], who=task["assignee"]), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/tasks/<id:task_id>/delegate", methods=("POST",))
+@login_required
+def delegate(task_id: int):
+    try:
+        task = engine().delegate_task(current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", ""))
+    except REFUSED as error:
+        return _refused(error, task_id)
+    flash(_("%(who)s is asked to work on “%(name)s”; it comes back to you to complete.", who=task["assignee"],
+            name=task["name"]), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.route("/tasks/<id:task_id>/hand-back", methods=("POST",))
+@login_required
+def hand_back(task_id: int):
+    try:
+        task = engine().hand_back_task(current_actor(), task_id, request.form.get("note", ""))
+    except REFUSED as error:
+        return _refused(error, task_id)
+    flash(_("The task “%(name)s” is back with its holder.", name=task["name"]), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/tasks/<id:task_id>/send-back", methods=("POST",))
+@login_required
+def send_back(task_id: int):
+    try:
+        result = engine().send_back_task(current_actor(), task_id, request.form.get("to", ""),
+                                         request.form.get("reason", ""))
+    except REFUSED as error:
+        return _refused(error, task_id)
+    names = ", ".join(t["name"] for t in result["next_tasks"] if t["element_id"] == result["sent_back_to"])
+    flash(_("Case %(number)s is sent back to “%(step)s”.", number=result["case_number"], step=names), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/cases/<id:case_id>/cc", methods=("POST",))
+@login_required
+def copy_case(case_id: int):
+    names = [n for n in re.split(r"[\s,，;；]+", request.form.get("to", "")) if n] + request.form.getlist("to_people")
+    back = request.form.get("task_id", type=int)
+    if not names:
+        flash(_("Not done: %(reason)s", reason=_("Choose a colleague.")), "error")
+        return redirect(url_for("inbox.task", task_id=back) if back else url_for("cases.detail", case_id=case_id))
+    try:
+        result = engine().copy_case(current_actor(), case_id, names[:20], request.form.get("note", ""))
+    except REFUSED as error:
+        return _refused(error, back, case_id)
+    flash(_("Case %(number)s is copied to %(who)s (read-only).", number=result["case_number"],
+            who=", ".join(result["copied_to"])), "success")
+    return redirect(url_for("inbox.task", task_id=back) if back else url_for("cases.detail", case_id=case_id))
