@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .context import EngineContext
-from .handing_on import copy_in, send_back, transfer
+from .handing_on import copy_in, send_back, signers, transfer
 
 
 class TaskOperations:
@@ -42,3 +42,18 @@ class TaskOperations:
         """抄送: colleagues may read the case and are notified."""
         with self._tx() as session:
             return copy_in.copy_in(self.ctx, session, actor, case_id, to, note)
+
+    def add_signers(self, actor: Actor, task_id: int, to: list, note: str = "") -> dict:
+        """加签: named colleagues each get a sign-off; the task completes when all have signed."""
+        with self._tx() as session:
+            return signers.add_signers(self.ctx, session, actor, task_id, to, note)
+
+    def remove_signer(self, actor: Actor, task_id: int, username: str) -> dict:
+        """减签: withdraw a pending sign-off."""
+        with self._tx() as session:
+            return signers.remove_signer(self.ctx, session, actor, task_id, username)
+
+    def sign_off(self, actor: Actor, sign_off_id: int, agree: bool, opinion: str) -> dict:
+        """The colleague asked signs off, agreeing or not."""
+        with self._tx() as session:
+            return signers.sign(self.ctx, session, actor, sign_off_id, agree, opinion)

@@ -28,7 +28,7 @@ from .forms import validate_form
 from .models import Case, CaseExclusion, ProcessDefinition, Task, TaskCandidate, User
 from .retime import parse_instant
 from .routing import route_to_eligible
-from .steps import CaseStep
+from .steps import SIGN_OFF, CaseStep
 
 DUE_SOON_HOURS = 24
 RECUSED_SEPARATOR = "\x1f"  # the unit separator: never part of a username
@@ -304,6 +304,11 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
         raise Conflict("claim this task before completing it")
     if task.delegated_by:  # 委派: the one asked to work it hands it back; the holder completes it
         raise Conflict("this task was delegated to you: hand it back to its holder, who completes it")
+    if task.spiff_id.startswith(SIGN_OFF):
+        raise Conflict("this is a sign-off: sign it instead of completing it")
+    waiting = sorted(t.assignee or "?" for t in found.open_tasks if t.spiff_id == f"{SIGN_OFF}{task.id}")
+    if waiting:  # 加签: the colleagues asked to sign off have not all signed yet
+        raise Conflict("waiting for sign-off from " + ", ".join(waiting), {"signers": waiting})
     form = form_with_choices(session, (definition.summary.get("forms") or {}).get(task.form_name), case)
     accepted = validate_form(form, data)
     now = ctx.now()

@@ -224,3 +224,48 @@ def test_on_a_confidential_report_only_the_access_list(client, h, engine, make_c
     body = assert_error(post(client, h("integ1"), path, {"to": "integ2", "reason": "转办"}), 403, "to")
     assert "recused" not in body["message"] and "recused" not in str(body["details"])
     assert post(client, h("integ1"), path, {"to": "comm1", "reason": "请委员会初核"}).status_code == 200
+
+
+# --- 加签 / 减签 ------------------------------------------------------------------------------
+def test_the_task_completes_only_when_every_signer_signed(client, h, engine):
+    case, task = held_review(client, h)
+    resp = post(client, h("intake2"), f"/tasks/{task['id']}/signers", {"to": ["intake1", "supervisor1"],
+                                                                         "note": "请会签受理意见"})
+    assert resp.status_code == 201, resp.get_json()
+    assert [s["username"] for s in resp.get_json()["signers"]] == ["intake1", "supervisor1"]
+    mine = client.get(f"{API}/tasks", headers=h("intake1")).get_json()["items"]
+    sign_off = next(t for t in mine if t["case_id"] == case["id"])  # each signer gets a task of their own
+    body = assert_error(post(client, h("intake2"), f"/tasks/{task['id']}/complete", {"data": REVIEW_ACCEPT}), 409)
+    assert "sign-off" in body["message"]
+    assert_error(post(client, h("intake1"), f"/tasks/{sign_off['id']}/complete", {"data": {}}), 409)
+    assert_error(post(client, h("intake2"), f"/tasks/{sign_off['id']}/sign", {"agree": True, "opinion": "同意"}), 403)
+    signed = post(client, h("intake1"), f"/tasks/{sign_off['id']}/sign", {"agree": True, "opinion": "同意受理"})
+    assert signed.status_code == 200, signed.get_json()
+    # 减签: the supervisor's pending sign-off is withdrawn; then the holder may complete
+    removed = client.delete(f"{API}/tasks/{task['id']}/signers/supervisor1", headers=h("intake2"))
+    assert removed.status_code == 200
+    assert [s["state"] for s in removed.get_json()["signers"]] == ["completed", "cancelled"]
+    assert_error(client.delete(f"{API}/tasks/{task['id']}/signers/supervisor1", headers=h("intake2")), 404)
+    assert post(client, h("intake2"), f"/tasks/{task['id']}/complete", {"data": REVIEW_ACCEPT}).status_code == 200
+    assert {"signers_added", "signed_off", "signer_removed"} <= set(kinds(engine, case["id"]))
+    assert [t["element_id"] for t in get_case(client, h("auditor1"), case["id"])["open_tasks"]] == ["investigate"]
+
+
+def test_signers_must_be_eligible_and_only_the_holder_asks(client, h):
+    case = file_case(client, h("intake1"))
+    task = open_task(client, h("intake2"), case["id"], "review")
+    post(client, h("intake1"), f"/tasks/{task['id']}/recuse", {"reason": "亲属关系"})
+    post(client, h("intake2"), f"/tasks/{task['id']}/claim", {})
+    path = f"/tasks/{task['id']}/signers"
+    assert_error(post(client, h("intake2"), path, {"to": ["intake1"]}), 403, "to")
+    assert_error(post(client, h("intake2"), path, {"to": ["clerk1"]}), 403, "to")
+    assert_error(post(client, h("intake2"), path, {"to": []}), 400, "to")
+    assert_error(post(client, h("supervisor1"), path, {"to": ["intake2"]}), 403)
+
+
+def test_a_sent_back_task_takes_its_pending_sign_offs_with_it(client, h, engine):
+    case, approve = at_approval(client, h)
+    post(client, h("supervisor1"), f"/tasks/{approve['id']}/signers", {"to": ["quality2"]})
+    assert post(client, h("supervisor1"), f"/tasks/{approve['id']}/send-back",
+                {"to": "investigate", "reason": "请补充"}).status_code == 200
+    assert [t["element_id"] for t in get_case(client, h("auditor1"), case["id"])["open_tasks"]] == ["investigate"]

@@ -71,8 +71,8 @@ def render_task(task: dict, values: MultiDict, errors=None, general=None, status
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
                            facts=facts, recorded=recorded,
-                           holds=task.get("assignee") == current_actor().username
-                           and not (task.get("operations") or {}).get("delegated_by"))
+                           holds=(task.get("operations") or {}).get(
+                               "holds", task.get("assignee") == current_actor().username))
     return page, status
 
 

@@ -28,6 +28,9 @@ REFUSALS = (
     (re.compile(r"^the task changed hands meanwhile"), _l("Someone else changed the task at the same moment; reload and try again.")),
     (re.compile(r"^the case was changed at the same time"), _l("Someone else changed the case at the same moment; reload and try again.")),
     (re.compile(r"^you are recused"), _l("You are recused from this case.")),
+    (re.compile(r"^waiting for sign-off from (?P<u>.+)$"), _l("Waiting for sign-off from %(u)s.")),
+    (re.compile(r"^say whether you agree"), _l("Say whether you agree.")),
+    (re.compile(r"^give the opinion"), _l("Give your opinion.")),
     (re.compile(r"^no active colleague (?P<u>\S+)"), _l("There is no active colleague %(u)s.")),
 )
 
@@ -118,3 +121,39 @@ def copy_case(case_id: int):
     flash(_("Case %(number)s is copied to %(who)s (read-only).", number=result["case_number"],
             who=", ".join(result["copied_to"])), "success")
     return redirect(url_for("inbox.task", task_id=back) if back else url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/tasks/<id:task_id>/signers", methods=("POST",))
+@login_required
+def add_signers(task_id: int):
+    names = request.form.getlist("to")
+    try:
+        result = engine().add_signers(current_actor(), task_id, names[:10], request.form.get("note", ""))
+    except REFUSED as error:
+        return _refused(error, task_id)
+    pending = [s["username"] for s in result["signers"] if s["state"] == "ready"]
+    flash(_("Waiting for sign-off from %(who)s.", who=", ".join(pending)), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.route("/tasks/<id:task_id>/signers/<username>/remove", methods=("POST",))
+@login_required
+def remove_signer(task_id: int, username: str):
+    try:
+        engine().remove_signer(current_actor(), task_id, username[:80])
+    except REFUSED as error:
+        return _refused(error, task_id)
+    flash(_("The sign-off of %(who)s is withdrawn.", who=username), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+@bp.route("/tasks/<id:task_id>/sign", methods=("POST",))
+@login_required
+def sign(task_id: int):
+    agree = {"yes": True, "no": False}.get(request.form.get("agree", ""))
+    try:
+        engine().sign_off(current_actor(), task_id, agree, request.form.get("opinion", ""))
+    except REFUSED as error:
+        return _refused(error, task_id)
+    flash(_("Signed off."), "success")
+    return redirect(url_for("inbox.index"))

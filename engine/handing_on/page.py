@@ -6,13 +6,18 @@ from sqlalchemy.orm import Session
 from ..actors import Actor
 from ..tasks import Loaded
 from .people import circle
+from ..steps import SIGN_OFF
 from .send_back import send_back_choices
+from .signers import sign_offs
 
 
 def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
     """{"people": whom the task may go to, "send_back_to": returnable earlier steps, "may_*"}."""
     task, case = found.task, found.case
     ready = task.state == "ready"
+    if task.spiff_id.startswith(SIGN_OFF):  # a sign-off: signed by the one asked, nothing else
+        return {"sign_off_for_me": ready and task.assignee == actor.username, "holds": False, "people": [],
+                "send_back_to": [], "sign_offs": [], "may_copy": True}
     holds = ready and task.assignee == actor.username and not task.delegated_by
     supervisor = "supervisor" in actor.groups or actor.has_role("admin")
     may_transfer = ready and (holds or supervisor)
@@ -20,7 +25,7 @@ def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
     return {"holds": holds, "delegated_to_me": ready and task.assignee == actor.username and bool(task.delegated_by),
             "delegated_by": task.delegated_by, "may_transfer": may_transfer, "may_delegate": holds,
             "people": people, "send_back_to": send_back_choices(session, found.definition, task) if holds else [],
-            "may_copy": True}
+            "may_copy": True, "sign_offs": sign_offs(session, task.id), "sign_off_for_me": False}
 
 
 def task_page_operations(ctx, session: Session, actor: Actor, task_id: int) -> dict:

@@ -24,6 +24,7 @@ from ..models import Task
 from ..runtime import bounded_step, run_engine_steps
 from ..steps import CaseStep
 from .people import in_circle, load_for_operation, notify, stated
+from .signers import withdraw_with
 
 RETURNABLE = "returnable"
 RESTARTS = "restartDeadlineOnReturn"
@@ -101,6 +102,7 @@ def send_back(ctx: EngineContext, session: Session, actor: Actor, task_id: int, 
     if _properties(earlier.task_spec).get(RESTARTS) == "true":
         step._restart_deadline_of(to)
     step.finish()
+    withdraw_with(session, task)
     returned = next((r for r in step.ready_rows if r.element_id == to), None)
     if returned is not None:
         _offer_to_previous_handler(session, case, returned, now)

@@ -6,7 +6,7 @@ from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
 from .openapi import path_param
-from .openapi_schemas import INT, MAYBE_STR, STR, array, obj, ref
+from .openapi_schemas import BOOL, INT, MAYBE_STR, STR, array, obj, ref
 from .parsing import Fields, json_body
 from .respond import reply
 
@@ -62,16 +62,54 @@ def copy_case(actor, case_id: int):
     body = json_body()
     fields = Fields(body)
     note = fields.string("note", required=False, max_length=2000)
-    to = body.get("to")
-    if not isinstance(to, list) or not to or not all(isinstance(n, str) for n in to):
-        fields.details["to"] = "a list of usernames"
-    fields.check()
-    if len(to) > 20:
-        raise bad_input({"to": "at most 20 usernames"})
+    to = _usernames(body, fields, 20)
     return reply(engine().copy_case(actor, case_id, to, note or ""), 201)
 
 
+def _usernames(body: dict, fields: Fields, limit: int) -> list:
+    to = body.get("to")
+    if not isinstance(to, list) or not to or not all(isinstance(n, str) for n in to):
+        fields.details["to"] = "a list of usernames"
+    elif len(to) > limit:
+        fields.details["to"] = f"at most {limit} usernames"
+    fields.check()
+    return to
+
+
+@bp.post(f"{TASK}/signers")
+@staff_required()
+def add_signers(actor, task_id: int):
+    """`{"to": [usernames], "note"}` 加签: each gets a sign-off; the task completes when all signed."""
+    body = json_body()
+    fields = Fields(body)
+    note = fields.string("note", required=False, max_length=2000)
+    to = _usernames(body, fields, 10)
+    return reply(engine().add_signers(actor, task_id, to, note or ""), 201)
+
+
+@bp.delete(f"{TASK}/signers/<username>")
+@staff_required()
+def remove_signer(actor, task_id: int, username: str):
+    """减签: withdraw a pending sign-off."""
+    if len(username) > 80:
+        raise bad_input({"username": "at most 80 characters"})
+    return reply(engine().remove_signer(actor, task_id, username))
+
+
+@bp.post(f"{TASK}/sign")
+@staff_required()
+def sign_off(actor, task_id: int):
+    """`{"agree": bool, "opinion"}`: the colleague asked signs their sign-off task."""
+    fields = Fields(json_body())
+    agree = fields.boolean("agree", required=True)
+    opinion = fields.string("opinion", max_length=2000)
+    fields.check()
+    return reply(engine().sign_off(actor, task_id, agree, opinion))
+
+
 HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
+SIGNERS = obj({"task": INT, "signers": array(obj({"id": INT, "username": MAYBE_STR, "state": STR,
+                                                  "signed_at": MAYBE_STR}))})
 TO_REASON = obj({"to": {"type": "string", "description": "a username in the case's circle"},
                  "reason": {"type": "string", "minLength": 2, "maxLength": 500}})
 
@@ -80,7 +118,7 @@ def _op(summary: str, answer: dict, body: dict, params: list, code: str = "200",
     from .openapi import _json, ok, op
 
     return op(summary, "task operations", {code: ok(summary, answer)}, errors=errors, params=params,
-              body=_json(body))
+              body=_json(body) if body else None)
 
 
 def openapi_paths() -> dict:
@@ -103,6 +141,16 @@ def openapi_paths() -> dict:
             obj({"to": {"type": "string", "description": "the element id of the earlier step"},
                  "reason": {"type": "string", "minLength": 2, "maxLength": 500}}), task_id,
             errors=("403", "404", "409", "422"))},
+        "/tasks/{task_id}/signers": {"post": _op(
+            "加签 Ask colleagues in the case's circle to sign off before the task completes", SIGNERS,
+            obj({"to": array(STR), "note": {"type": "string", "maxLength": 2000}}, ["to"]), task_id, code="201")},
+        "/tasks/{task_id}/signers/{username}": {"delete": _op(
+            "减签 Withdraw a pending sign-off", SIGNERS, None,
+            [*task_id, path_param("username", "the signer's username", {"type": "string", "maxLength": 80})])},
+        "/tasks/{task_id}/sign": {"post": _op(
+            "Sign off a sign-off task (the colleague asked), agreeing or not", {"allOf": [SIGNERS, obj({
+                "sign_off": INT, "agree": BOOL})]},
+            obj({"agree": BOOL, "opinion": {"type": "string", "maxLength": 2000}}, ["agree", "opinion"]), task_id)},
         "/cases/{case_id}/cc": {"post": _op(
             "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
             "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),
