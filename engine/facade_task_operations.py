@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .context import EngineContext
-from .handing_on import copy_in, send_back, signers, transfer
+from .handing_on import comments, copy_in, send_back, signers, transfer
 
 
 class TaskOperations:
@@ -57,3 +57,15 @@ class TaskOperations:
         """The colleague asked signs off, agreeing or not."""
         with self._tx() as session:
             return signers.sign(self.ctx, session, actor, sign_off_id, agree, opinion)
+
+    def add_comment(self, actor: Actor, case_id: int, body: str, visibility: str = "internal",
+                    task_id: int | None = None) -> dict:
+        """A comment on the case (or one of its tasks); @mentions in the circle are notified."""
+        with self._tx() as session:
+            return comments.add_comment(self.ctx, session, actor, case_id, body, visibility, task_id)
+
+    def case_comments(self, actor: Actor, case_id: int, limit: int | None = None, cursor: str | None = None,
+                      task_id: int | None = None) -> dict:
+        """One page of the case's comments, oldest first."""
+        with self._tx() as session:
+            return comments.list_comments(self.ctx, session, actor, case_id, limit, cursor, task_id)

@@ -409,3 +409,19 @@ class TypeSetting(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_by: Mapped[str] = mapped_column(String(80), default="")
     updated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class CaseComment(Base):
+    """A comment on a case or one of its tasks: internal (staff who may see the case) or, where
+    the type lets the complainant follow their case, shown on their tracking page too."""
+
+    __tablename__ = "case_comment"
+    __table_args__ = (Index("ix_comment_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"))
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(20), default="internal")
+    mentions: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(Stamp)

@@ -269,3 +269,44 @@ def test_a_sent_back_task_takes_its_pending_sign_offs_with_it(client, h, engine)
     assert post(client, h("supervisor1"), f"/tasks/{approve['id']}/send-back",
                 {"to": "investigate", "reason": "请补充"}).status_code == 200
     assert [t["element_id"] for t in get_case(client, h("auditor1"), case["id"])["open_tasks"]] == ["investigate"]
+
+
+# --- comments ---------------------------------------------------------------------------------
+def test_comments_internal_and_to_the_complainant_with_mentions(client, h, engine):
+    case = file_case(client, h("intake1"))
+    task = open_task(client, h("intake2"), case["id"], "review")
+    url = f"/cases/{case['id']}/comments"
+    internal = post(client, h("intake2"), url, {"body": "@intake1 请核实来电号码", "task_id": task["id"]})
+    assert internal.status_code == 201, internal.get_json()
+    assert internal.get_json()["mentions"] == ["intake1"] and internal.get_json()["visibility"] == "internal"
+    assert any("提到" in s for s in notices(engine, "intake1"))
+    public = post(client, h("intake2"), url, {"body": "您的投诉已收到，正在核实。", "visibility": "complainant"})
+    assert public.status_code == 201
+    tracked = engine.public_case(case["receipt"])
+    bodies = [m["body"] for m in tracked["messages"]]
+    assert "您的投诉已收到，正在核实。" in bodies and "@intake1 请核实来电号码" not in bodies
+    page = client.get(f"{API}{url}?limit=1", headers=h("supervisor1"))
+    assert page.status_code == 200 and page.get_json()["total"] == 2 and page.get_json()["next"]
+    rest = client.get(f"{API}{url}?limit=1&cursor={page.get_json()['next']}", headers=h("supervisor1")).get_json()
+    assert [c["visibility"] for c in page.get_json()["items"] + rest["items"]] == ["internal", "complainant"]
+    assert "comment_added" in kinds(engine, case["id"])
+    assert_error(client.get(f"{API}{url}", headers=h("clerk1")), 404)
+    assert_error(post(client, h("intake2"), url, {"body": "   "}), 400, "body")
+    assert_error(post(client, h("intake2"), url, {"body": "x", "visibility": "everyone"}), 400, "visibility")
+
+
+def test_mentions_never_reach_the_recused_or_outsiders(client, h, engine, make_case):
+    case = file_case(client, h("intake1"))
+    task = open_task(client, h("intake2"), case["id"], "review")
+    post(client, h("intake1"), f"/tasks/{task['id']}/recuse", {"reason": "亲属关系"})
+    url = f"/cases/{case['id']}/comments"
+    assert_error(post(client, h("intake2"), url, {"body": "@intake1 看一下"}), 403, "body")
+    assert_error(post(client, h("intake2"), url, {"body": "@clerk1 看一下"}), 403, "body")
+    assert_error(client.get(f"{API}{url}", headers=h("intake1")), 404)  # the recused reads nothing
+    assert not any("提到" in s for s in notices(engine, "intake1"))
+    report = make_case("internal_report")
+    report_url = f"/cases/{report['id']}/comments"
+    assert_error(post(client, h("integ1"), report_url, {"body": "初核", "visibility": "complainant"}), 400,
+                 "visibility")
+    assert post(client, h("integ1"), report_url, {"body": "@integ2 请协助初核"}).status_code == 201
+    assert_error(client.get(f"{API}{report_url}", headers=h("intake1")), 404)

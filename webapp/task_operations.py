@@ -31,6 +31,9 @@ REFUSALS = (
     (re.compile(r"^waiting for sign-off from (?P<u>.+)$"), _l("Waiting for sign-off from %(u)s.")),
     (re.compile(r"^say whether you agree"), _l("Say whether you agree.")),
     (re.compile(r"^give the opinion"), _l("Give your opinion.")),
+    (re.compile(r"^(?P<u>\S+) may not read this case$"), _l("%(u)s may not read this case; they were not mentioned.")),
+    (re.compile(r"^write the comment"), _l("Write the comment.")),
+    (re.compile(r"^the complainant cannot read comments"), _l("The complainant cannot read comments on this case.")),
     (re.compile(r"^no active colleague (?P<u>\S+)"), _l("There is no active colleague %(u)s.")),
 )
 
@@ -157,3 +160,17 @@ def sign(task_id: int):
         return _refused(error, task_id)
     flash(_("Signed off."), "success")
     return redirect(url_for("inbox.index"))
+
+
+@bp.route("/cases/<id:case_id>/comments", methods=("POST",))
+@login_required
+def comment(case_id: int):
+    task_id = request.form.get("task_id", type=int)
+    try:
+        engine().add_comment(current_actor(), case_id, request.form.get("body", ""),
+                             request.form.get("visibility", "internal"),
+                             task_id if request.form.get("about_task") else None)
+    except REFUSED as error:
+        return _refused(error, task_id, case_id)
+    flash(_("Your comment is added."), "success")
+    return redirect(url_for("inbox.task", task_id=task_id) if task_id else url_for("cases.detail", case_id=case_id))

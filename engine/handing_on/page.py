@@ -1,14 +1,19 @@
 """What the task page offers for handing work on, computed inside the page's one transaction."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..actors import Actor
+from ..models import CaseComment
 from ..tasks import Loaded
 from .people import circle
 from ..steps import SIGN_OFF
 from .send_back import send_back_choices
+from .comments import _describe as describe_comment
 from .signers import sign_offs
+
+SHOWN_COMMENTS = 50
 
 
 def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
@@ -29,6 +34,14 @@ def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
 
 
 def task_page_operations(ctx, session: Session, actor: Actor, task_id: int) -> dict:
+    """The operations the task page offers, with the case's latest comments."""
     from ..tasks import _load
+    from .comments import complainant_may_see
 
-    return task_operations(session, actor, _load(ctx, session, actor, task_id))
+    found = _load(ctx, session, actor, task_id)
+    out = task_operations(session, actor, found)
+    latest = list(session.scalars(select(CaseComment).where(CaseComment.case_id == found.case.id)
+                                  .order_by(CaseComment.id.desc()).limit(SHOWN_COMMENTS)))
+    out["comments"] = [describe_comment(c) for c in reversed(latest)]
+    out["complainant_comments"] = complainant_may_see(ctx, session, found.case)
+    return out

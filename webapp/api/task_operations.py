@@ -5,9 +5,9 @@ from __future__ import annotations
 from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
-from .openapi import path_param
+from .openapi import PAGE, path_param, query
 from .openapi_schemas import BOOL, INT, MAYBE_STR, STR, array, obj, ref
-from .parsing import Fields, json_body
+from .parsing import Fields, json_body, query_int, query_page
 from .respond import reply
 
 TASK = "/tasks/<id:task_id>"
@@ -107,9 +107,38 @@ def sign_off(actor, task_id: int):
     return reply(engine().sign_off(actor, task_id, agree, opinion))
 
 
+@bp.get("/cases/<id:case_id>/comments")
+@staff_required()
+def list_comments(actor, case_id: int):
+    """The case's comments, oldest first, paged (`task_id`: only that task's)."""
+    details: dict[str, str] = {}
+    page = query_page(details)
+    task_id = query_int("task_id", 0, 1, None, details) or None
+    if details:
+        raise bad_input(details, "some query parameters are invalid")
+    return reply(engine().case_comments(actor, case_id, task_id=task_id, **page))
+
+
+@bp.post("/cases/<id:case_id>/comments")
+@staff_required()
+def add_comment(actor, case_id: int):
+    """`{"body", "visibility": "internal" or "complainant", "task_id"?}`; @mentions are notified."""
+    body = json_body()
+    fields = Fields(body)
+    text = fields.string("body", max_length=5000)
+    visibility = fields.string("visibility", required=False, max_length=20) or "internal"
+    task_id = body.get("task_id")
+    if task_id is not None and (not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 1):
+        fields.details["task_id"] = "a task id"
+    fields.check()
+    return reply(engine().add_comment(actor, case_id, text, visibility, task_id), 201)
+
+
 HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
 SIGNERS = obj({"task": INT, "signers": array(obj({"id": INT, "username": MAYBE_STR, "state": STR,
                                                   "signed_at": MAYBE_STR}))})
+COMMENT = obj({"id": INT, "case_id": INT, "task_id": {"type": ["integer", "null"]}, "author": STR, "body": STR,
+               "visibility": STR, "mentions": array(STR), "created_at": STR})
 TO_REASON = obj({"to": {"type": "string", "description": "a username in the case's circle"},
                  "reason": {"type": "string", "minLength": 2, "maxLength": 500}})
 
@@ -151,6 +180,17 @@ def openapi_paths() -> dict:
             "Sign off a sign-off task (the colleague asked), agreeing or not", {"allOf": [SIGNERS, obj({
                 "sign_off": INT, "agree": BOOL})]},
             obj({"agree": BOOL, "opinion": {"type": "string", "maxLength": 2000}}, ["agree", "opinion"]), task_id)},
+        "/cases/{case_id}/comments": {
+            "get": _op("A case's comments, oldest first (paged)", {"type": "object", "properties": {
+                "items": array(COMMENT), "next": MAYBE_STR, "total": INT}}, None,
+                [path_param("case_id", "the case's id"), *PAGE,
+                 query("task_id", "only this task's comments", {"type": "integer", "minimum": 1})], errors=("404",)),
+            "post": _op("Comment on a case or one of its tasks; @username mentions in the case's circle are "
+                        "notified; `complainant` comments also show on the tracking page (public types only)",
+                        COMMENT, obj({"body": {"type": "string", "maxLength": 5000},
+                                      "visibility": {"type": "string", "enum": ["internal", "complainant"]},
+                                      "task_id": INT}, ["body"]),
+                        [path_param("case_id", "the case's id")], code="201", errors=("403", "404"))},
         "/cases/{case_id}/cc": {"post": _op(
             "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
             "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),

@@ -1,4 +1,5 @@
-"""Task operations (issue 11): who delegated a task (委派), who copied a colleague in (抄送).
+"""Task operations (issue 11): who delegated a task (委派), who copied a colleague in (抄送),
+comments on cases and tasks.
 
 Revision ID: 0013
 Revises: 0006
@@ -17,9 +18,25 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('delegated_by', sa.String(length=80), nullable=True))
     with op.batch_alter_table('case_viewer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('copied_by', sa.String(length=80), nullable=True))
+    op.create_table(
+        'case_comment',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('task_id', sa.Integer(), nullable=True),
+        sa.Column('author', sa.String(length=80), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('visibility', sa.String(length=20), nullable=False),
+        sa.Column('mentions', sa.JSON(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['case_id'], ['complaint_case.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_comment_case', 'case_comment', ['case_id', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_comment_case', table_name='case_comment')
+    op.drop_table('case_comment')
     with op.batch_alter_table('case_viewer', schema=None) as batch_op:
         batch_op.drop_column('copied_by')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
