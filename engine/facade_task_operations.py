@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .context import EngineContext
-from .handing_on import comments, copy_in, send_back, signers, transfer
+from .handing_on import comments, copy_in, send_back, signers, transfer, workload
 
 
 class TaskOperations:
@@ -69,3 +69,8 @@ class TaskOperations:
         """One page of the case's comments, oldest first."""
         with self._tx() as session:
             return comments.list_comments(self.ctx, session, actor, case_id, limit, cursor, task_id)
+
+    def workload(self, actor: Actor, person: str | None = None) -> dict:
+        """Open and overdue tasks per person and group (supervisors, admins); `person`: their tasks too."""
+        with self._tx() as session:
+            return workload.workload(self.ctx, session, actor, person)

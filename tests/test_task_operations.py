@@ -310,3 +310,25 @@ def test_mentions_never_reach_the_recused_or_outsiders(client, h, engine, make_c
                  "visibility")
     assert post(client, h("integ1"), report_url, {"body": "@integ2 请协助初核"}).status_code == 201
     assert_error(client.get(f"{API}{report_url}", headers=h("intake1")), 404)
+
+
+# --- workload ---------------------------------------------------------------------------------
+def test_supervisors_see_the_load_per_person_and_group_and_reassign(client, h, engine, clock, make_case):
+    first, task = held_review(client, h)
+    second = file_case(client, h("intake1"))
+    make_case("internal_report")  # the supervisor is not on the report's list: it adds nothing
+    load = client.get(f"{API}/workload", headers=h("supervisor1"))
+    assert load.status_code == 200, load.get_json()
+    people = {p["username"]: p for p in load.get_json()["people"]}
+    assert people["intake2"]["open"] == 1 and "integ1" not in people
+    groups = {g["group"]: g for g in load.get_json()["groups"]}
+    assert groups["intake"]["open"] == 2 and groups["intake"]["unclaimed"] == 1
+    assert "integrity_office" not in groups
+    mine = client.get(f"{API}/workload?assignee=intake2", headers=h("supervisor1")).get_json()
+    assert [t["id"] for t in mine["tasks"]] == [task["id"]]
+    moved = post(client, h("supervisor1"), f"/tasks/{task['id']}/transfer", {"to": "intake1", "reason": "工作量平衡"})
+    assert moved.status_code == 200
+    people = {p["username"]: p for p in client.get(f"{API}/workload", headers=h("supervisor1")).get_json()["people"]}
+    assert "intake2" not in people and people["intake1"]["open"] == 1
+    assert_error(client.get(f"{API}/workload", headers=h("intake1")), 403)
+    assert second["id"]

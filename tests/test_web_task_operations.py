@@ -52,3 +52,14 @@ def test_a_recused_colleague_is_not_offered_on_the_page(login, engine, make_case
     refused = page.post(f"/tasks/{task_id}/transfer", data={"to": "intake1", "reason": "转办"}, follow_redirects=True)
     assert "已回避本案" in refused.get_data(as_text=True)
     assert engine.get_task(engine.actor_for("intake2"), task_id)["assignee"] == "intake2"
+
+
+def test_the_workload_page_for_supervisors_only(login, engine, make_case):
+    case = make_case("complaint", by="intake1")
+    task_id = _open_task(engine, case["id"], "review", "intake2")
+    page = login("supervisor1")
+    html = page.get("/workload").get_data(as_text=True)
+    assert 'data-user="intake2"' in html and "工作量" in html
+    html = page.get("/workload?assignee=intake2").get_data(as_text=True)
+    assert f'href="/tasks/{task_id}"' in html
+    assert login("intake1").get("/workload").status_code == 403

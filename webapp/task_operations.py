@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -174,3 +174,18 @@ def comment(case_id: int):
         return _refused(error, task_id, case_id)
     flash(_("Your comment is added."), "success")
     return redirect(url_for("inbox.task", task_id=task_id) if task_id else url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/workload")
+@login_required
+def workload():
+    """Open and overdue tasks per person and group; `?assignee=` lists that person's tasks, each
+    reassigned from its task page (转办 with a reason)."""
+    person = (request.args.get("assignee") or "")[:80] or None
+    try:
+        load = engine().workload(current_actor(), person)
+    except Forbidden:
+        abort(403)
+    except InvalidInput:
+        return redirect(url_for("task_operations.workload"))
+    return render_template("task_operations/workload.html", load=load)

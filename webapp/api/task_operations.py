@@ -6,7 +6,7 @@ from . import bp, engine
 from .auth_tokens import staff_required
 from .errors import bad_input
 from .openapi import PAGE, path_param, query
-from .openapi_schemas import BOOL, INT, MAYBE_STR, STR, array, obj, ref
+from .openapi_schemas import ANY_OBJECT, BOOL, INT, MAYBE_STR, STR, array, obj, ref
 from .parsing import Fields, json_body, query_int, query_page
 from .respond import reply
 
@@ -134,6 +134,19 @@ def add_comment(actor, case_id: int):
     return reply(engine().add_comment(actor, case_id, text, visibility, task_id), 201)
 
 
+@bp.get("/workload")
+@staff_required()
+def workload(actor):
+    """Open and overdue tasks per person and per group (supervisors, admins); `assignee`: their
+    most urgent open tasks too (reassign them with POST /tasks/<id>/transfer)."""
+    from flask import request
+
+    person = request.args.get("assignee") or None
+    if person and len(person) > 80:
+        raise bad_input({"assignee": "at most 80 characters"})
+    return reply(engine().workload(actor, person))
+
+
 HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
 SIGNERS = obj({"task": INT, "signers": array(obj({"id": INT, "username": MAYBE_STR, "state": STR,
                                                   "signed_at": MAYBE_STR}))})
@@ -191,6 +204,15 @@ def openapi_paths() -> dict:
                                       "visibility": {"type": "string", "enum": ["internal", "complainant"]},
                                       "task_id": INT}, ["body"]),
                         [path_param("case_id", "the case's id")], code="201", errors=("403", "404"))},
+        "/workload": {"get": _op(
+            "Open and overdue tasks per person and per group, over the cases the reader may see "
+            "(supervisors, admins); reassign with POST /tasks/{task_id}/transfer", obj({
+                "as_of": STR, "people": array(obj({"username": STR, "display_name": STR, "open": INT,
+                                                   "overdue": INT})),
+                "groups": array(obj({"group": STR, "open": INT, "unclaimed": INT, "overdue": INT})),
+                "tasks_of": STR, "tasks": array(ANY_OBJECT)}, ["as_of", "people", "groups"]), None,
+            [query("assignee", "also list this person's open tasks (up to 50, most urgent first)",
+                   {"type": "string", "maxLength": 80})], errors=("403",))},
         "/cases/{case_id}/cc": {"post": _op(
             "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
             "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),
