@@ -3,13 +3,14 @@ copy in. Each call is one transaction; the work lives in engine/handing_on."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .context import EngineContext
-from .handing_on import comments, copy_in, send_back, signers, transfer, workload
+from .handing_on import comments, copy_in, deputies, send_back, signers, transfer, workload
 
 
 class TaskOperations:
@@ -74,3 +75,19 @@ class TaskOperations:
         """Open and overdue tasks per person and group (supervisors, admins); `person`: their tasks too."""
         with self._tx() as session:
             return workload.workload(self.ctx, session, actor, person)
+
+    def get_deputy(self, actor: Actor, username: str) -> dict:
+        """{"username", "deputy", "from", "until", "active"} (the user, or an admin)."""
+        with self._tx() as session:
+            return deputies.get_deputy(self.ctx, session, actor, username)
+
+    def set_deputy(self, actor: Actor, username: str, deputy: str | None, starts: datetime | None = None,
+                   ends: datetime | None = None) -> dict:
+        """Name (or, with None, clear) a deputy for a period; it starts at once when due."""
+        with self._tx() as session:
+            return deputies.set_deputy(self.ctx, session, actor, username, deputy, starts, ends)
+
+    def sweep_deputies(self, as_of: datetime | None = None) -> int:
+        """Start and end deputy periods that are due (the scheduler's tick)."""
+        with self._tx() as session:
+            return deputies.sweep(self.ctx, session, as_of or self.ctx.now())

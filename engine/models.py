@@ -231,6 +231,8 @@ class Task(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
     # 委派: the holder who asked the assignee to work this task; it comes back to them to complete
     delegated_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # a deputy holds it while this user is away; it returns to them when the period ends
+    covering_for: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class TaskCandidate(Base):
@@ -425,3 +427,18 @@ class CaseComment(Base):
     visibility: Mapped[str] = mapped_column(String(20), default="internal")
     mentions: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Deputy(Base):
+    """A user's deputy for a period: tasks offered to or held by the absent user reach the
+    deputy while it lasts (`applied`: the period has been started), and return after."""
+
+    __tablename__ = "deputy"
+    __table_args__ = (Index("ix_deputy_period", "applied", "starts_at", "ends_at"),)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    deputy: Mapped[str] = mapped_column(String(80))
+    starts_at: Mapped[datetime] = mapped_column(Stamp)
+    ends_at: Mapped[datetime] = mapped_column(Stamp)
+    applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[datetime] = mapped_column(Stamp)

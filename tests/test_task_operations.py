@@ -332,3 +332,38 @@ def test_supervisors_see_the_load_per_person_and_group_and_reassign(client, h, e
     assert "intake2" not in people and people["intake1"]["open"] == 1
     assert_error(client.get(f"{API}/workload", headers=h("intake1")), 403)
     assert second["id"]
+
+
+# --- deputies ---------------------------------------------------------------------------------
+def test_a_deputy_covers_the_absence_and_the_tasks_return_after(client, h, engine, clock):
+    case, task = held_review(client, h, holder="intake2")
+    assert_error(client.put(f"{API}/deputies/intake2", json={"deputy": "intake1", "until": "2026-11-04"},
+                            headers=h("intake1")), 403)
+    resp = client.put(f"{API}/deputies/intake2", json={"deputy": "intake1", "until": "2026-11-04"},
+                      headers=h("intake2"))
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["active"] is True and resp.get_json()["deputy"] == "intake1"
+    assert open_task(client, h("intake1"), case["id"], "review")["assignee"] == "intake1"
+    assert "task_to_deputy" in kinds(engine, case["id"])
+    assert client.get(f"{API}/deputies/intake2", headers=h("admin1")).get_json()["deputy"] == "intake1"
+    clock.advance(days=3)  # (the API tokens have expired by then: the engine is asked directly)
+    assert engine.sweep_deputies() == 1
+    intake2 = engine.actor_for("intake2")
+    assert [t["assignee"] for t in engine.get_case(intake2, case["id"])["open_tasks"]] == ["intake2"]
+    assert "task_from_deputy" in kinds(engine, case["id"])
+    assert engine.get_deputy(intake2, "intake2")["deputy"] is None
+
+
+def test_a_deputy_never_gets_what_they_may_not_handle(client, h, engine, make_case):
+    report = make_case("internal_report")
+    triage = open_task(client, h("integ1"), report["id"], "triage")
+    post(client, h("integ1"), f"/tasks/{triage['id']}/claim", {})
+    resp = client.put(f"{API}/deputies/integ1", json={"deputy": "intake1", "until": "2026-11-10"},
+                      headers=h("integ1"))
+    assert resp.status_code == 200
+    assert open_task(client, h("integ1"), report["id"], "triage")["assignee"] == "integ1"
+    assert "deputy_not_eligible" in kinds(engine, report["id"])
+    assert_error(client.put(f"{API}/deputies/integ1", json={"deputy": "integ1", "until": "2026-11-10"},
+                            headers=h("integ1")), 400, "deputy")
+    assert_error(client.put(f"{API}/deputies/integ1", json={"deputy": "integ2", "until": "2020-01-01"},
+                            headers=h("integ1")), 400, "until")

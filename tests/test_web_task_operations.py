@@ -63,3 +63,16 @@ def test_the_workload_page_for_supervisors_only(login, engine, make_case):
     html = page.get("/workload?assignee=intake2").get_data(as_text=True)
     assert f'href="/tasks/{task_id}"' in html
     assert login("intake1").get("/workload").status_code == 403
+
+
+def test_naming_a_deputy_from_the_page(login, engine, make_case):
+    case = make_case("complaint", by="intake1")
+    task_id = _open_task(engine, case["id"], "review", "intake2")
+    page = login("intake2")
+    assert "代理人" in page.get("/deputy").get_data(as_text=True)
+    saved = page.post("/deputy", data={"deputy": "intake1", "until": "2026-11-05", "action": "save"},
+                      follow_redirects=True)
+    assert 'id="current-deputy"' in saved.get_data(as_text=True)
+    assert engine.get_task(engine.actor_for("intake1"), task_id)["assignee"] == "intake1"
+    page.post("/deputy", data={"action": "clear", "until": ""})
+    assert engine.get_task(engine.actor_for("intake2"), task_id)["assignee"] == "intake2"

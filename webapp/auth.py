@@ -159,6 +159,7 @@ STAFF_NAV = (
     ("reports.index", _l("Reports"), ("admin", "auditor", "process_owner")),
     ("admin.index", _l("Administration"), ("admin",)),
     ("task_operations.workload", _l("Workload"), ("admin", "supervisor")),  # a role, or a group
+    ("task_operations.deputy", _l("Deputy"), ()),
 )
 
 

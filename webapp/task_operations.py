@@ -189,3 +189,29 @@ def workload():
     except InvalidInput:
         return redirect(url_for("task_operations.workload"))
     return render_template("task_operations/workload.html", load=load)
+
+
+@bp.route("/deputy", methods=("GET", "POST"))
+@login_required
+def deputy():
+    """Name a deputy for an absence (or clear it): my tasks reach them while I am away."""
+    from .api.parsing import moment_of
+
+    me = current_actor()
+    if request.method == "POST":
+        details: dict[str, str] = {}
+        chosen = (request.form.get("deputy") or "").strip()[:80] or None
+        starts = moment_of(request.form["from"], "from", details) if request.form.get("from") else None
+        ends = moment_of(request.form["until"], "until", details, end_of_day=True) if request.form.get("until") else None
+        try:
+            if details:
+                raise InvalidInput("bad dates", details)
+            engine().set_deputy(me, me.username, chosen if request.form.get("action") != "clear" else None,
+                                starts, ends)
+        except (InvalidInput, Forbidden, NotFound) as error:
+            fields = ", ".join(sorted((error.details or {}).keys())) if isinstance(error.details, dict) else ""
+            flash(_("Not done: %(reason)s", reason=f"{_said(error)} {fields}".strip()), "error")
+            return redirect(url_for("task_operations.deputy"))
+        flash(_("Your deputy is saved."), "success")
+        return redirect(url_for("task_operations.deputy"))
+    return render_template("task_operations/deputy.html", current=engine().get_deputy(me, me.username))

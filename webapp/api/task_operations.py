@@ -147,11 +147,34 @@ def workload(actor):
     return reply(engine().workload(actor, person))
 
 
+@bp.get("/deputies/<username>")
+@staff_required()
+def get_deputy(actor, username: str):
+    """The user's deputy and period (the user, or an admin)."""
+    return reply(engine().get_deputy(actor, username[:80]))
+
+
+@bp.put("/deputies/<username>")
+@staff_required()
+def set_deputy(actor, username: str):
+    """`{"deputy", "from", "until"}` (ISO dates or datetimes; `deputy` null clears it)."""
+    from .confidentiality import parse_moment
+
+    body = json_body()
+    fields = Fields(body)
+    deputy = fields.string("deputy", required=False, max_length=80) if body.get("deputy") is not None else None
+    starts = parse_moment(fields, "from")
+    ends = parse_moment(fields, "until", end_of_day=True)
+    fields.check()
+    return reply(engine().set_deputy(actor, username[:80], deputy, starts, ends))
+
+
 HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
 SIGNERS = obj({"task": INT, "signers": array(obj({"id": INT, "username": MAYBE_STR, "state": STR,
                                                   "signed_at": MAYBE_STR}))})
 COMMENT = obj({"id": INT, "case_id": INT, "task_id": {"type": ["integer", "null"]}, "author": STR, "body": STR,
                "visibility": STR, "mentions": array(STR), "created_at": STR})
+DEPUTY = obj({"username": STR, "deputy": MAYBE_STR, "from": MAYBE_STR, "until": MAYBE_STR, "active": BOOL})
 TO_REASON = obj({"to": {"type": "string", "description": "a username in the case's circle"},
                  "reason": {"type": "string", "minLength": 2, "maxLength": 500}})
 
@@ -166,6 +189,7 @@ def _op(summary: str, answer: dict, body: dict, params: list, code: str = "200",
 def openapi_paths() -> dict:
     """OpenAPI path items for the endpoints of this module (merged into /api/v1/openapi.json)."""
     task_id = [path_param("task_id", "the task's id")]
+    who = path_param("username", "the absent user", {"type": "string", "maxLength": 80})
     return {
         "/tasks/{task_id}/transfer": {"post": _op(
             "转办 Transfer a task to a colleague in the case's circle (holder or supervisor; the recused "
@@ -213,6 +237,14 @@ def openapi_paths() -> dict:
                 "tasks_of": STR, "tasks": array(ANY_OBJECT)}, ["as_of", "people", "groups"]), None,
             [query("assignee", "also list this person's open tasks (up to 50, most urgent first)",
                    {"type": "string", "maxLength": 80})], errors=("403",))},
+        "/deputies/{username}": {
+            "get": _op("A user's deputy (代理人) and period (the user, admins)", DEPUTY, None, [who],
+                       errors=("403", "404")),
+            "put": _op("Name a deputy for a period (null clears): tasks held by or offered by name to the "
+                       "absent user reach the deputy (audited) and return after", DEPUTY, obj({
+                           "deputy": MAYBE_STR, "from": {"type": "string", "description": "ISO date or datetime"},
+                           "until": {"type": "string", "description": "ISO date or datetime"}}, ["deputy"]),
+                       [who], errors=("403", "404"))},
         "/cases/{case_id}/cc": {"post": _op(
             "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
             "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),

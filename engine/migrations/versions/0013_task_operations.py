@@ -1,5 +1,5 @@
 """Task operations (issue 11): who delegated a task (委派), who copied a colleague in (抄送),
-comments on cases and tasks.
+comments on cases and tasks, deputies (and which task a deputy holds for whom).
 
 Revision ID: 0013
 Revises: 0006
@@ -16,6 +16,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('delegated_by', sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column('covering_for', sa.String(length=80), nullable=True))
     with op.batch_alter_table('case_viewer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('copied_by', sa.String(length=80), nullable=True))
     op.create_table(
@@ -32,12 +33,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_comment_case', 'case_comment', ['case_id', 'id'], unique=False)
+    op.create_table(
+        'deputy',
+        sa.Column('username', sa.String(length=80), nullable=False),
+        sa.Column('deputy', sa.String(length=80), nullable=False),
+        sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('applied', sa.Boolean(), nullable=False),
+        sa.Column('set_by', sa.String(length=80), nullable=False),
+        sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('username'),
+    )
+    op.create_index('ix_deputy_period', 'deputy', ['applied', 'starts_at', 'ends_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_deputy_period', table_name='deputy')
+    op.drop_table('deputy')
     op.drop_index('ix_comment_case', table_name='case_comment')
     op.drop_table('case_comment')
     with op.batch_alter_table('case_viewer', schema=None) as batch_op:
         batch_op.drop_column('copied_by')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_column('covering_for')
         batch_op.drop_column('delegated_by')
