@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .context import EngineContext
-from .handing_on import comments, copy_in, deputies, send_back, signers, transfer, workload
+from .handing_on import comments, copy_in, deputies, filters, send_back, signers, transfer, workload
 
 
 class TaskOperations:
@@ -91,3 +91,26 @@ class TaskOperations:
         """Start and end deputy periods that are due (the scheduler's tick)."""
         with self._tx() as session:
             return deputies.sweep(self.ctx, session, as_of or self.ctx.now())
+
+    def saved_filters(self, actor: Actor) -> dict:
+        """The caller's saved inbox filters with their counts."""
+        with self._tx() as session:
+            return filters.list_filters(self.ctx, session, actor)
+
+    def save_filter(self, actor: Actor, name: str, criteria: dict) -> dict:
+        with self._tx() as session:
+            return filters.save_filter(self.ctx, session, actor, name, criteria)
+
+    def delete_filter(self, actor: Actor, filter_id: int) -> None:
+        with self._tx() as session:
+            filters.delete_filter(self.ctx, session, actor, filter_id)
+
+    def filter_tasks(self, actor: Actor, filter_id: int, limit: int | None = None, cursor: str | None = None) -> dict:
+        """One page of the open tasks a saved filter matches."""
+        with self._tx() as session:
+            return filters.filter_tasks(self.ctx, session, actor, filter_id, limit, cursor)
+
+    def set_follow_up(self, actor: Actor, task_id: int, at: datetime | None) -> dict:
+        """The holder's follow-up date on a task (None clears it)."""
+        with self._tx() as session:
+            return filters.set_follow_up(self.ctx, session, actor, task_id, at)

@@ -233,6 +233,7 @@ class Task(Base):
     delegated_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     # a deputy holds it while this user is away; it returns to them when the period ends
     covering_for: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    follow_up_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)  # the holder's own reminder
 
 
 class TaskCandidate(Base):
@@ -442,3 +443,15 @@ class Deputy(Base):
     applied: Mapped[bool] = mapped_column(Boolean, default=False)
     set_by: Mapped[str] = mapped_column(String(80))
     set_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class SavedFilter(Base):
+    """A user's saved inbox filter (type, category, status, due window, assignee, text)."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (Index("ix_saved_filter_user", "username", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(100))
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Stamp)

@@ -367,3 +367,35 @@ def test_a_deputy_never_gets_what_they_may_not_handle(client, h, engine, make_ca
                             headers=h("integ1")), 400, "deputy")
     assert_error(client.put(f"{API}/deputies/integ1", json={"deputy": "integ2", "until": "2020-01-01"},
                             headers=h("integ1")), 400, "until")
+
+
+# --- saved filters and follow-up dates -------------------------------------------------------
+def test_saved_filters_count_what_the_user_may_see(client, h, engine, clock, make_case):
+    case, task = held_review(client, h)
+    file_case(client, h("intake1"))
+    make_case("internal_report")
+    made = post(client, h("intake2"), "/filters", {"name": "我的投诉", "criteria": {"type": "complaint",
+                                                                                   "assignee": "me"}})
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["count"] == 1
+    assert_error(client.delete(f"{API}/filters/{made.get_json()['id']}", headers=h("intake1")), 404)
+    post(client, h("intake2"), "/filters", {"name": "全部待认领", "criteria": {"assignee": "unassigned"}})
+    listed = client.get(f"{API}/filters", headers=h("intake2")).get_json()["items"]
+    assert [(f["name"], f["count"]) for f in listed] == [("我的投诉", 1), ("全部待认领", 1)]
+    assert client.get(f"{API}/filters", headers=h("integ1")).get_json()["items"] == []  # per user
+    tasks = client.get(f"{API}/filters/{made.get_json()['id']}/tasks", headers=h("intake2")).get_json()
+    assert [t["id"] for t in tasks["items"]] == [task["id"]]
+    assert_error(client.get(f"{API}/filters/{made.get_json()['id']}/tasks", headers=h("intake1")), 404)
+    assert_error(post(client, h("intake2"), "/filters", {"name": "x", "criteria": {"due": "someday"}}), 400,
+                 "criteria.due")
+    # a follow-up date: the holder's own; the filter finds it once the day has come
+    assert_error(post(client, h("intake1"), f"/tasks/{task['id']}/follow-up", {"at": "2026-11-03"}), 403)
+    assert post(client, h("intake2"), f"/tasks/{task['id']}/follow-up", {"at": "2026-11-03"}).status_code == 200
+    due = post(client, h("intake2"), "/filters", {"name": "跟进", "criteria": {"due": "follow_up"}}).get_json()
+    assert due["count"] == 0
+    clock.advance(days=1)
+    assert engine.saved_filters(engine.actor_for("intake2"))["items"][-1]["count"] == 1
+    assert "follow_up_set" in kinds(engine, case["id"])
+    assert engine.inbox(engine.actor_for("intake2"))["saved_filters"][0]["count"] == 1
+    engine.delete_filter(engine.actor_for("intake2"), made.get_json()["id"])  # (the API token has expired by now)
+    assert [f["name"] for f in engine.saved_filters(engine.actor_for("intake2"))["items"]] == ["全部待认领", "跟进"]

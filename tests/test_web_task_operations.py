@@ -76,3 +76,17 @@ def test_naming_a_deputy_from_the_page(login, engine, make_case):
     assert engine.get_task(engine.actor_for("intake1"), task_id)["assignee"] == "intake1"
     page.post("/deputy", data={"action": "clear", "until": ""})
     assert engine.get_task(engine.actor_for("intake2"), task_id)["assignee"] == "intake2"
+
+
+def test_saved_filters_in_the_inbox_and_a_follow_up_date(login, engine, make_case):
+    case = make_case("complaint", by="intake1")
+    task_id = _open_task(engine, case["id"], "review", "intake2")
+    page = login("intake2")
+    page.post("/filters", data={"name": "我办理的", "assignee": "me"})
+    html = page.get("/inbox").get_data(as_text=True)
+    assert "我办理的" in html and 'id="saved-filters"' in html
+    saved = engine.saved_filters(engine.actor_for("intake2"))["items"][0]
+    assert saved["count"] == 1
+    assert f'href="/tasks/{task_id}"' in page.get(f"/filters/{saved['id']}").get_data(as_text=True)
+    page.post(f"/tasks/{task_id}/follow-up", data={"at": "2026-11-06"})
+    assert 'value="2026-11-06"' in page.get(f"/tasks/{task_id}").get_data(as_text=True)

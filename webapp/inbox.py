@@ -29,7 +29,8 @@ def index():
     except InvalidInput:  # a stale or edited page link: start again from the first page
         return redirect(url_for("inbox.index", filter=request.args.get("filter") or None))
     return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
-                           active_filter=inbox["filter"], cursors=cursors)
+                           active_filter=inbox["filter"], cursors=cursors,
+                           saved_filters=inbox.get("saved_filters") or [])
 
 
 def back(default_endpoint: str = "inbox.index", **values):

@@ -215,3 +215,56 @@ def deputy():
         flash(_("Your deputy is saved."), "success")
         return redirect(url_for("task_operations.deputy"))
     return render_template("task_operations/deputy.html", current=engine().get_deputy(me, me.username))
+
+
+@bp.route("/filters", methods=("POST",))
+@login_required
+def save_filter():
+    criteria = {k: request.form.get(k, "").strip() for k in ("type", "category", "status", "due", "assignee", "text")}
+    try:
+        engine().save_filter(current_actor(), request.form.get("name", ""), {k: v for k, v in criteria.items() if v})
+    except InvalidInput as error:
+        flash(_("Not done: %(reason)s", reason=", ".join(f"{k}: {v}" for k, v in (error.details or {}).items())),
+              "error")
+        return redirect(url_for("inbox.index"))
+    flash(_("The filter is saved."), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/filters/<id:filter_id>")
+@login_required
+def filter_page(filter_id: int):
+    try:
+        found = engine().filter_tasks(current_actor(), filter_id, cursor=request.args.get("after") or None)
+    except InvalidInput:
+        return redirect(url_for("task_operations.filter_page", filter_id=filter_id))
+    return render_template("task_operations/filter.html", found=found)
+
+
+@bp.route("/filters/<id:filter_id>/delete", methods=("POST",))
+@login_required
+def delete_filter(filter_id: int):
+    try:
+        engine().delete_filter(current_actor(), filter_id)
+    except NotFound:
+        abort(404)
+    flash(_("The filter is deleted."), "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/tasks/<id:task_id>/follow-up", methods=("POST",))
+@login_required
+def follow_up(task_id: int):
+    from .api.parsing import moment_of
+
+    details: dict[str, str] = {}
+    text = request.form.get("at", "").strip()
+    at = moment_of(text, "at", details) if text else None
+    try:
+        if details:
+            raise InvalidInput("bad date", details)
+        engine().set_follow_up(current_actor(), task_id, at)
+    except REFUSED as error:
+        return _refused(error, task_id)
+    flash(_("The follow-up date is saved.") if at else _("The follow-up date is cleared."), "success")
+    return redirect(url_for("inbox.task", task_id=task_id))

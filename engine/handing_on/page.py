@@ -30,7 +30,8 @@ def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
     return {"holds": holds, "delegated_to_me": ready and task.assignee == actor.username and bool(task.delegated_by),
             "delegated_by": task.delegated_by, "may_transfer": may_transfer, "may_delegate": holds,
             "people": people, "send_back_to": send_back_choices(session, found.definition, task) if holds else [],
-            "may_copy": True, "sign_offs": sign_offs(session, task.id), "sign_off_for_me": False}
+            "may_copy": True, "sign_offs": sign_offs(session, task.id), "sign_off_for_me": False,
+            "follow_up_at": task.follow_up_at}
 
 
 def task_page_operations(ctx, session: Session, actor: Actor, task_id: int) -> dict:

@@ -169,12 +169,65 @@ def set_deputy(actor, username: str):
     return reply(engine().set_deputy(actor, username[:80], deputy, starts, ends))
 
 
+@bp.get("/filters")
+@staff_required()
+def list_filters(actor):
+    """The caller's saved inbox filters, each with its count of open tasks."""
+    return reply(engine().saved_filters(actor))
+
+
+@bp.post("/filters")
+@staff_required()
+def save_filter(actor):
+    """`{"name", "criteria": {"type", "category", "status", "due", "assignee", "text"}}`."""
+    body = json_body()
+    fields = Fields(body)
+    name = fields.string("name", max_length=100)
+    criteria = fields.object("criteria", required=True)
+    fields.check()
+    return reply(engine().save_filter(actor, name, criteria), 201)
+
+
+@bp.delete("/filters/<id:filter_id>")
+@staff_required()
+def delete_filter(actor, filter_id: int):
+    engine().delete_filter(actor, filter_id)
+    return reply({"deleted": filter_id})
+
+
+@bp.get("/filters/<id:filter_id>/tasks")
+@staff_required()
+def filter_tasks(actor, filter_id: int):
+    """One page of the open tasks the saved filter matches."""
+    details: dict[str, str] = {}
+    page = query_page(details)
+    if details:
+        raise bad_input(details, "some query parameters are invalid")
+    return reply(engine().filter_tasks(actor, filter_id, **page))
+
+
+@bp.post(f"{TASK}/follow-up")
+@staff_required()
+def set_follow_up(actor, task_id: int):
+    """`{"at": ISO date or datetime, or null}`: the holder's follow-up date."""
+    from .confidentiality import parse_moment
+
+    fields = Fields(json_body())
+    at = parse_moment(fields, "at")
+    fields.check()
+    return reply(engine().set_follow_up(actor, task_id, at))
+
+
 HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
 SIGNERS = obj({"task": INT, "signers": array(obj({"id": INT, "username": MAYBE_STR, "state": STR,
                                                   "signed_at": MAYBE_STR}))})
 COMMENT = obj({"id": INT, "case_id": INT, "task_id": {"type": ["integer", "null"]}, "author": STR, "body": STR,
                "visibility": STR, "mentions": array(STR), "created_at": STR})
 DEPUTY = obj({"username": STR, "deputy": MAYBE_STR, "from": MAYBE_STR, "until": MAYBE_STR, "active": BOOL})
+CRITERIA = obj({"type": STR, "category": STR, "status": STR,
+                 "due": {"type": "string", "enum": ["overdue", "due_soon", "follow_up"]},
+                 "assignee": {"type": "string", "description": "me, unassigned or a username"}, "text": STR}, [])
+FILTER = obj({"id": INT, "name": STR, "criteria": CRITERIA, "count": INT, "count_is_estimate": BOOL}, ["id", "name"])
 TO_REASON = obj({"to": {"type": "string", "description": "a username in the case's circle"},
                  "reason": {"type": "string", "minLength": 2, "maxLength": 500}})
 
@@ -245,6 +298,20 @@ def openapi_paths() -> dict:
                            "deputy": MAYBE_STR, "from": {"type": "string", "description": "ISO date or datetime"},
                            "until": {"type": "string", "description": "ISO date or datetime"}}, ["deputy"]),
                        [who], errors=("403", "404"))},
+        "/filters": {
+            "get": _op("The caller's saved inbox filters with their counts", obj({
+                "items": array(FILTER), "next": MAYBE_STR, "total": INT}), None, [], errors=()),
+            "post": _op("Save an inbox filter", FILTER, obj({"name": STR, "criteria": CRITERIA}, ["name", "criteria"]),
+                        [], code="201", errors=())},
+        "/filters/{filter_id}": {"delete": _op("Delete a saved filter", obj({"deleted": INT}), None,
+                                               [path_param("filter_id", "the filter's id")], errors=("404",))},
+        "/filters/{filter_id}/tasks": {"get": _op(
+            "The open tasks a saved filter matches (paged)", obj({"items": array(ANY_OBJECT), "next": MAYBE_STR,
+                                                                  "total": INT, "filter": FILTER}), None,
+            [path_param("filter_id", "the filter's id"), *PAGE], errors=("404",))},
+        "/tasks/{task_id}/follow-up": {"post": _op(
+            "Set (or clear, null) the holder's follow-up date on a task", obj({"task": INT, "follow_up_at": MAYBE_STR}),
+            obj({"at": {"type": ["string", "null"], "description": "ISO date or datetime"}}, []), task_id)},
         "/cases/{case_id}/cc": {"post": _op(
             "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
             "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),
