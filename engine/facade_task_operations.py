@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .context import EngineContext
-from .handing_on import comments, copy_in, deputies, filters, send_back, signers, transfer, workload
+from .handing_on import comments, copy_in, deputies, filters, print_form, send_back, signers, transfer, workload
 
 
 class TaskOperations:
@@ -114,3 +114,8 @@ class TaskOperations:
         """The holder's follow-up date on a task (None clears it)."""
         with self._tx() as session:
             return filters.set_follow_up(self.ctx, session, actor, task_id, at)
+
+    def handling_form(self, actor: Actor, case_id: int) -> dict:
+        """The case's handling form for printing: facts, each step's handler, result and time (audited)."""
+        with self._tx() as session:
+            return print_form.handling_form(self.ctx, session, actor, case_id)

@@ -399,3 +399,19 @@ def test_saved_filters_count_what_the_user_may_see(client, h, engine, clock, mak
     assert engine.inbox(engine.actor_for("intake2"))["saved_filters"][0]["count"] == 1
     engine.delete_filter(engine.actor_for("intake2"), made.get_json()["id"])  # (the API token has expired by now)
     assert [f["name"] for f in engine.saved_filters(engine.actor_for("intake2"))["items"]] == ["全部待认领", "跟进"]
+
+
+# --- the handling form (print) ----------------------------------------------------------------
+def test_the_handling_form_lists_each_step_and_prints_as_pdf(client, h, engine):
+    case, approve = at_approval(client, h)
+    post(client, h("supervisor1"), f"/tasks/{approve['id']}/send-back", {"to": "investigate", "reason": "请补充依据"})
+    form = client.get(f"{API}/cases/{case['id']}/handling-form", headers=h("supervisor1"))
+    assert form.status_code == 200, form.get_json()
+    steps = [(s["element_id"], s["handler"], s["kind"]) for s in form.get_json()["steps"]]
+    assert steps == [("review", "intake2", "task_completed"), ("investigate", "quality1", "task_completed"),
+                     ("approve", "supervisor1", "task_sent_back")]
+    assert form.get_json()["steps"][1]["result"]["remedy"] == "exchange"
+    pdf = client.get(f"{API}/cases/{case['id']}/handling-form?format=pdf", headers=h("supervisor1"))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert kinds(engine, case["id"]).count("case_printed") == 2
+    assert_error(client.get(f"{API}/cases/{case['id']}/handling-form", headers=h("clerk1")), 404)

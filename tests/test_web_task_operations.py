@@ -90,3 +90,14 @@ def test_saved_filters_in_the_inbox_and_a_follow_up_date(login, engine, make_cas
     assert f'href="/tasks/{task_id}"' in page.get(f"/filters/{saved['id']}").get_data(as_text=True)
     page.post(f"/tasks/{task_id}/follow-up", data={"at": "2026-11-06"})
     assert 'value="2026-11-06"' in page.get(f"/tasks/{task_id}").get_data(as_text=True)
+
+
+def test_the_printable_handling_form(login, engine, make_case, work):
+    case = make_case("complaint", by="intake1")
+    work(case["id"], "review", "intake2", decision="accept", reason="符合受理条件", complex=False)
+    page = login("intake1")
+    html = page.get(f"/cases/{case['id']}/print").get_data(as_text=True)
+    assert "投诉处理表" in html and 'id="print-steps"' in html and "符合受理条件" in html
+    pdf = page.get(f"/cases/{case['id']}/print.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert login("clerk1").get(f"/cases/{case['id']}/print").status_code == 404

@@ -268,3 +268,32 @@ def follow_up(task_id: int):
         return _refused(error, task_id)
     flash(_("The follow-up date is saved.") if at else _("The follow-up date is cleared."), "success")
     return redirect(url_for("inbox.task", task_id=task_id))
+
+
+def _facts(form: dict) -> list[tuple[str, str]]:
+    from .forms_render import case_facts
+
+    facts, _recorded = case_facts(form["case"].get("data"), form.get("intake_form") or {})
+    return [(str(label), ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            for _name, label, value in facts]
+
+
+@bp.route("/cases/<id:case_id>/print")
+@login_required
+def print_form(case_id: int):
+    """The handling form as a printable page (the browser prints it)."""
+    form = engine().handling_form(current_actor(), case_id)
+    return render_template("task_operations/print.html", form=form, case=form["case"], facts=_facts(form))
+
+
+@bp.route("/cases/<id:case_id>/print.pdf")
+@login_required
+def print_pdf(case_id: int):
+    from .i18n import localtime
+    from .print_pdf import handling_form_pdf
+
+    form = engine().handling_form(current_actor(), case_id)
+    pdf = handling_form_pdf(form, _facts(form), lambda v: localtime(v) if v else "")
+    return current_app.response_class(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{form["case"].get("number") or case_id}.pdf"',
+        "Cache-Control": "no-store"})

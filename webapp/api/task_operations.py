@@ -8,7 +8,7 @@ from .errors import bad_input
 from .openapi import PAGE, path_param, query
 from .openapi_schemas import ANY_OBJECT, BOOL, INT, MAYBE_STR, STR, array, obj, ref
 from .parsing import Fields, json_body, query_int, query_page
-from .respond import reply
+from .respond import NO_STORE, reply
 
 TASK = "/tasks/<id:task_id>"
 
@@ -218,6 +218,25 @@ def set_follow_up(actor, task_id: int):
     return reply(engine().set_follow_up(actor, task_id, at))
 
 
+@bp.get("/cases/<id:case_id>/handling-form")
+@staff_required()
+def handling_form(actor, case_id: int):
+    """The case's handling form: facts and each step's handler, result and time (audited);
+    `?format=pdf` answers the printable PDF."""
+    from flask import current_app, request
+
+    form = engine().handling_form(actor, case_id)
+    if request.args.get("format") == "pdf":
+        from ..i18n import localtime
+        from ..print_pdf import handling_form_pdf
+        from ..task_operations import _facts
+
+        pdf = handling_form_pdf(form, _facts(form), lambda v: localtime(v) if v else "")
+        return current_app.response_class(pdf, mimetype="application/pdf", headers={"Cache-Control": "no-store"})
+    form.pop("intake_form", None)
+    return reply(form, 200, NO_STORE)
+
+
 HANDED = {"allOf": [ref("Task"), obj({"delegated_by": MAYBE_STR}, [])]}
 SIGNERS = obj({"task": INT, "signers": array(obj({"id": INT, "username": MAYBE_STR, "state": STR,
                                                   "signed_at": MAYBE_STR}))})
@@ -312,6 +331,14 @@ def openapi_paths() -> dict:
         "/tasks/{task_id}/follow-up": {"post": _op(
             "Set (or clear, null) the holder's follow-up date on a task", obj({"task": INT, "follow_up_at": MAYBE_STR}),
             obj({"at": {"type": ["string", "null"], "description": "ISO date or datetime"}}, []), task_id)},
+        "/cases/{case_id}/handling-form": {"get": _op(
+            "The case's handling form (处理表): facts, each step's handler, result and time; ?format=pdf for "
+            "the PDF (audited)", obj({"case": ANY_OBJECT, "steps": array(obj({
+                "kind": STR, "element_id": MAYBE_STR, "step": STR, "handler": STR, "handler_name": STR, "at": STR,
+                "result": ANY_OBJECT})), "printed_by": STR, "printed_at": STR}), None,
+            [path_param("case_id", "the case's id"),
+             query("format", "pdf for the printable PDF", {"type": "string", "enum": ["json", "pdf"]})],
+            errors=("404",))},
         "/cases/{case_id}/cc": {"post": _op(
             "抄送 Copy a case to colleagues (read-only, notified; a confidential report only within its "
             "access list)", obj({"case_id": INT, "case_number": MAYBE_STR, "copied_to": array(STR)}),
