@@ -94,12 +94,13 @@ def may_see_identity(actor: Actor, case: Case) -> bool:
 def replace_viewers(session: Session, case_id: int, groups: list[str], users: list[str],
                     current: set[tuple[str | None, str | None]] | None = None) -> None:
     """Make the case's viewers exactly these groups and users, writing only the difference.
-    `current`: the (group, user) rows the caller knows the case has (read when not given)."""
+    `current`: the (group, user) rows the caller knows the case has (read when not given).
+    Colleagues copied in (抄送, `copied_by`) are not the lanes' to take away: they stay."""
     wanted = {(g, None) for g in groups if g} | {(None, u) for u in users if u}
     ids: dict[tuple, int] = {}
     if current is None:
         rows = session.execute(select(CaseViewer.id, CaseViewer.group_name, CaseViewer.username)
-                               .where(CaseViewer.case_id == case_id)).all()
+                               .where(CaseViewer.case_id == case_id, CaseViewer.copied_by.is_(None))).all()
         ids = {(g, u): i for i, g, u in rows}
         current = set(ids)
     gone = [ids[v] for v in current - wanted if v in ids]

@@ -495,6 +495,16 @@ def latest_of_each(session: Session) -> list[ProcessDefinition]:
     return list(session.scalars(_pointed().order_by(ProcessDefinition.key)))
 
 
+def supervising_groups(session: Session) -> set[str]:
+    """The groups the current version of each type names to supervise its tasks (process and lane
+    `escalationGroup`): one row per type, read from the pointer table."""
+    groups = set()
+    for row in latest_of_each(session):
+        groups.add(row.summary.get("escalation_group"))
+        groups.update((row.summary.get("lane_escalation_groups") or {}).values())
+    return {g for g in groups if g}
+
+
 def describe(row: ProcessDefinition) -> dict:
     return {"key": row.key, "name": row.name, "version": row.version, "process_id": row.process_id,
             "public": row.public, "anonymous_allowed": row.summary.get("anonymous_allowed", False),

@@ -43,11 +43,13 @@ from .facade_directory import DirectoryOperations
 from .facade_modeling import ModelingOperations
 from .facade_pages import PageOperations
 from .facade_stuck import StuckTaskOperations
+from .facade_task_operations import TaskOperations
 from .facade_versions import VersionOperations
 
 
 class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations,
-                      ModelingOperations, PageOperations, VersionOperations, DirectoryOperations, StuckTaskOperations):
+                      ModelingOperations, PageOperations, VersionOperations, DirectoryOperations, StuckTaskOperations,
+                      TaskOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
     def __init__(self, ctx: EngineContext):

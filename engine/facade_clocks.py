@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import audit, calendar_store, notifications, pauses, task_alerts, tasks
 from .actors import Actor
+from .handing_on import filters as saved_filters, workload
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput
 from .models import Case
@@ -129,4 +130,6 @@ class ClockOperations:
         with self._tx() as session:
             lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope), which)
                      for scope in ("mine", "available")}
-        return {**lists, "filter": which}
+            saved = saved_filters.list_filters(self.ctx, session, actor)["items"]  # with their counts
+            watches = workload.may_watch(session, actor)
+        return {**lists, "filter": which, "saved_filters": saved, "may_watch_workload": watches}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks, timeline
 from .actors import Actor
 from .context import EngineContext
+from .handing_on.page import task_page_operations
 from .errors import EngineError, InvalidInput, NotFound, Rejected
 from .models import Case
 
@@ -86,6 +87,7 @@ class PageOperations:
     def _task_page(self, session: Session, actor: Actor, task_id: int) -> dict:
         task = case_pages.get_task(self.ctx, session, actor, task_id)
         task["intake_form"] = self._intake_form(session, task["case_id"])
+        task["operations"] = task_page_operations(self.ctx, session, actor, task_id)
         return task
 
     def _case_page(self, session: Session, actor: Actor, detail: dict, clock: bool = True) -> dict:

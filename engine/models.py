@@ -250,6 +250,8 @@ class CaseViewer(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"))
     group_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     username: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # 抄送: a colleague copied in (read-only) by this user; such rows outlive the lanes' refreshes
+    copied_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class CaseExclusion(Base):
@@ -299,6 +301,11 @@ class Task(Base):
     # when routing found nobody eligible to hold it (its lane, the escalation group and the admins
     # exhausted): listed for admins to reassign; NULL again once someone holds it
     stuck_since: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+    # 委派: the holder who asked the assignee to work this task; it comes back to them to complete
+    delegated_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # a deputy holds it while this user is away; it returns to them when the period ends
+    covering_for: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    follow_up_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)  # the holder's own reminder
 
 
 class TaskCandidate(Base):
@@ -490,3 +497,46 @@ class ProcessDraft(Base):
     files: Mapped[dict] = mapped_column(JSON)
     saved_by: Mapped[str] = mapped_column(String(80))
     saved_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class CaseComment(Base):
+    """A comment on a case or one of its tasks: internal (staff who may see the case) or, where
+    the type lets the complainant follow their case, shown on their tracking page too."""
+
+    __tablename__ = "case_comment"
+    __table_args__ = (Index("ix_comment_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"))
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(20), default="internal")
+    mentions: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Deputy(Base):
+    """A user's deputy for a period: tasks offered to or held by the absent user reach the
+    deputy while it lasts (`applied`: the period has been started), and return after."""
+
+    __tablename__ = "deputy"
+    __table_args__ = (Index("ix_deputy_period", "applied", "starts_at", "ends_at"),)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    deputy: Mapped[str] = mapped_column(String(80))
+    starts_at: Mapped[datetime] = mapped_column(Stamp)
+    ends_at: Mapped[datetime] = mapped_column(Stamp)
+    applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class SavedFilter(Base):
+    """A user's saved inbox filter (type, category, status, due window, assignee, text)."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (Index("ix_saved_filter_user", "username", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(100))
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Stamp)

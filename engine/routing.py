@@ -26,6 +26,15 @@ def escalation_group(case: Case, summary: dict, lane: str | None = None) -> str 
     return (summary.get("lane_escalation_groups") or {}).get(lane) or summary.get("escalation_group") or None
 
 
+def supervises(actor, case: Case, summary: dict, lane: str | None = None) -> bool:
+    """Whether the actor supervises this case's tasks (of `lane`): an admin, or a member of the
+    group the diagram names to supervise them (its escalation group)."""
+    if actor.has_role("admin"):
+        return True
+    group = escalation_group(case, summary, lane)
+    return bool(group) and group in actor.groups
+
+
 def eligible_candidates(session: Session, case_id: int, task: Task) -> list[str]:
     """Who may still take this task: its named candidates (active accounts), else its group's
     active members, minus the recused."""

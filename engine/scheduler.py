@@ -19,6 +19,7 @@ def _tick(engine, sender=None) -> None:
     try:
         fired = engine.fire_timers()
         alerts = engine.send_task_alerts()
+        engine.sweep_deputies()  # deputies' periods start and end
         if fired or alerts:
             log.info("fired %d timer(s), sent %d task alert(s)", fired, alerts)
         if sender is not None:

@@ -32,6 +32,7 @@ from .routing import lane_group, route_to_eligible, set_candidates
 from .run_budget import RunLimitExceeded
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
+SIGN_OFF = "signoff:"  # the spiff_id prefix of a sign-off row (加签): no task of the workflow
 CASE_FIELDS = ("number", "confidential", "department", "category", "first_responsible")
 
 
@@ -264,7 +265,8 @@ class CaseStep:
     def _sync_tasks(self, data: dict) -> None:
         case, session = self.case, self.session
         summary = self.definition.summary
-        open_rows = {t.spiff_id: t for t in self._ready_rows_before()}
+        # (sign-off rows, 加签, are no workflow tasks: engine.handing_on.signers keeps them)
+        open_rows = {t.spiff_id: t for t in self._ready_rows_before() if not t.spiff_id.startswith(SIGN_OFF)}
         ready = {t.spiff_id: t for t in self.run.ready_human_tasks()}
         for spiff_id, row in open_rows.items():
             if spiff_id not in ready:

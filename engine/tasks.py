@@ -28,7 +28,7 @@ from .forms import validate_form
 from .models import Case, CaseExclusion, ProcessDefinition, Task, TaskCandidate, User
 from .retime import parse_instant
 from .routing import escalation_group, route_to_eligible
-from .steps import CaseStep
+from .steps import SIGN_OFF, CaseStep
 
 DUE_SOON_HOURS = 24
 RECUSED_SEPARATOR = "\x1f"  # the unit separator: never part of a username
@@ -311,7 +311,7 @@ def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int)
     now = ctx.now()
     claimed = session.execute(update(Task).where(
         Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
-        .values(assignee=actor.username, claimed_at=now, stuck_since=None)
+        .values(assignee=actor.username, claimed_at=now, stuck_since=None, delegated_by=None)
         .execution_options(synchronize_session=False)).rowcount
     if claimed != 1:
         raise Conflict("someone else holds this task")
@@ -337,7 +337,7 @@ def unclaim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: in
     now = ctx.now()
     held_by = task.assignee
     released = session.execute(update(Task).where(Task.id == task.id, Task.assignee == held_by)
-                               .values(assignee=None, claimed_at=None)
+                               .values(assignee=None, claimed_at=None, delegated_by=None)
                                .execution_options(synchronize_session=False)).rowcount
     if released != 1:
         raise Conflict("the task changed hands meanwhile; reload and try again")
@@ -355,6 +355,13 @@ def complete_task(ctx: EngineContext, session: Session, actor: Actor, task_id: i
         raise Conflict("this task is already completed")
     if task.assignee != actor.username:
         raise Conflict("claim this task before completing it")
+    if task.delegated_by:  # 委派: the one asked to work it hands it back; the holder completes it
+        raise Conflict("this task was delegated to you: hand it back to its holder, who completes it")
+    if task.spiff_id.startswith(SIGN_OFF):
+        raise Conflict("this is a sign-off: sign it instead of completing it")
+    waiting = sorted(t.assignee or "?" for t in found.open_tasks if t.spiff_id == f"{SIGN_OFF}{task.id}")
+    if waiting:  # 加签: the colleagues asked to sign off have not all signed yet
+        raise Conflict("waiting for sign-off from " + ", ".join(waiting), {"signers": waiting})
     form = form_with_choices(session, (definition.summary.get("forms") or {}).get(task.form_name), case)
     accepted = validate_form(form, data)
     now = ctx.now()

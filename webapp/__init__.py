@@ -78,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(stuck.bp)
     app.register_blueprint(audit_pages.bp)
     timeline_text.register(app)
+    from . import task_operations
+
+    app.register_blueprint(task_operations.bp)
     cli.init_app(app)
     app.teardown_request(lambda _error: engine.end_request())  # a request's credential dies with it
     app.register_error_handler(Unauthorized, signed_out)

@@ -160,6 +160,8 @@ STAFF_NAV = (
     ("audit.index", _l("Audit"), ("auditor",)),
     ("reports.index", _l("Reports"), ("admin", "auditor", "process_owner")),
     ("admin.index", _l("Administration"), ("admin",)),
+    ("task_operations.workload", _l("Workload"), ("admin",)),  # supervisors: a link on their inbox
+    ("task_operations.deputy", _l("Deputy"), ()),
 )
 
 
@@ -170,7 +172,7 @@ def navigation_context() -> dict:
         return {"navigation": list(PUBLIC_NAV)}
     views = current_app.view_functions
     return {"navigation": [(endpoint, label) for endpoint, label, roles in STAFF_NAV
-                           if endpoint in views and (not roles or actor.has_role(*roles))]}
+                           if endpoint in views and (not roles or actor.has_role(*roles) or set(roles) & actor.groups)]}
 
 
 def add_security_headers(response):

@@ -29,7 +29,9 @@ def index():
     except InvalidInput:  # a stale or edited page link: start again from the first page
         return redirect(url_for("inbox.index", filter=request.args.get("filter") or None))
     return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
-                           active_filter=inbox["filter"], cursors=cursors)
+                           active_filter=inbox["filter"], cursors=cursors,
+                           saved_filters=inbox.get("saved_filters") or [],
+                           may_watch_workload=inbox.get("may_watch_workload", False))
 
 
 def back(default_endpoint: str = "inbox.index", **values):
@@ -71,7 +73,8 @@ def render_task(task: dict, values: MultiDict, errors=None, general=None, status
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
                            facts=facts, recorded=recorded,
-                           holds=task.get("assignee") == current_actor().username)
+                           holds=(task.get("operations") or {}).get(
+                               "holds", task.get("assignee") == current_actor().username))
     return page, status
 
 

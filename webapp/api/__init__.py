@@ -21,3 +21,4 @@ errors.register(bp)
 
 from . import audit, auth_tokens, cases, clocks, confidentiality, openapi, process_types, public, tasks  # noqa: E402,F401,I001
 from . import directory, versions  # noqa: E402,F401,I001
+from . import task_operations  # noqa: E402,F401

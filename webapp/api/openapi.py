@@ -194,10 +194,10 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
-    from . import clocks, confidentiality, directory, openapi_audit, versions
+    from . import clocks, confidentiality, directory, openapi_audit, task_operations, versions
 
     all_paths = paths()
-    for module in (clocks, confidentiality, directory, versions, openapi_audit):
+    for module in (clocks, confidentiality, directory, versions, openapi_audit, task_operations):
         for path, methods in module.openapi_paths().items():  # a path may gain a method in another module
             all_paths.setdefault(path, {}).update(methods)
     for path, methods in all_paths.items():
