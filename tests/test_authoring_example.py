@@ -65,7 +65,7 @@ def fire(runner, clock, instant: datetime) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_the_worked_example_deploys_and_runs_from_public_filing_to_its_end(client, api, runner, clock, staff):
+def test_the_worked_example_deploys_and_runs_from_public_filing_to_its_end(client, api, login, runner, clock, staff):
     files = {p.name: p.read_bytes() for p in sorted(EXAMPLE.iterdir())}
     deployed = client.post(f"{API}/process-types", headers=api("owner1"), content_type="multipart/form-data", data={
         "key": "facility_report", "name": "Facility report", "public": "true",
@@ -115,6 +115,13 @@ def test_the_worked_example_deploys_and_runs_from_public_filing_to_its_end(clien
     # the task form with its ui-schema; a required field left out is named; then the landlord's path
     task_form = client.get(f"{API}/tasks/{task['id']}", headers=fixer).get_json()["form"]
     assert task_form["x-ui"]["ui:order"][:2] == ["inspected_on", "outcome"]
+    # drawn as the ui-schema says: date first, then the outcome with its labels, then the rest;
+    # work done a text area with its help in the reader's language
+    html = login("fixer1").get(f"/tasks/{task['id']}?lang=en").get_data(as_text=True)
+    order = [html.index(f'name="{n}"') for n in ("inspected_on", "outcome", "work_done")]
+    assert order == sorted(order)
+    assert re.search(r'<textarea[^>]*name="work_done"', html)
+    assert "Say which parts were replaced" in html and "The landlord&#39;s to fix" in html
     missing = client.post(f"{API}/tasks/{task['id']}/complete", headers=fixer, json={"data": {"outcome": "landlord"}})
     assert missing.status_code in (400, 422) and "inspected_on" in missing.get_json()["details"]
     done = client.post(f"{API}/tasks/{task['id']}/complete", headers=fixer,
