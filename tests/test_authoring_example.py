@@ -19,6 +19,7 @@ from tests.test_api_support import API, multipart_files
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "authoring.md"
 EXAMPLE = ROOT / "docs" / "examples" / "facility_report"
+LANE_GROUPS = {"Facilities Desk": "facilities"}  # the mapping the worked example deploys with
 
 
 def doc_text() -> str:
@@ -37,17 +38,16 @@ def test_every_registered_operator_is_documented_and_nothing_else():
 
 
 def test_the_documented_lane_mapping_is_the_one_the_test_deploys_with():
-    # the worked example tells the reader to deploy with this mapping; the test below uses it verbatim
-    assert 'lane_groups={"Facilities Desk": "facilities"}' in doc_text()
+    assert f"lane_groups={json.dumps(LANE_GROUPS, ensure_ascii=False)}" in doc_text()
 
 
-def every_example_file_is_walked_through():
+def example_files() -> list[str]:
     return sorted(p.name for p in EXAMPLE.iterdir())
 
 
 def test_the_worked_example_walks_through_each_of_its_files():
     text = doc_text().split("## Worked example", 1)[1]
-    for name in every_example_file_is_walked_through():
+    for name in example_files():
         assert f"docs/examples/facility_report/{name}" in text or f"`{name}`" in text, name
 
 
@@ -69,7 +69,7 @@ def test_the_worked_example_deploys_and_runs_from_public_filing_to_its_end(clien
     files = {p.name: p.read_bytes() for p in sorted(EXAMPLE.iterdir())}
     deployed = client.post(f"{API}/process-types", headers=api("owner1"), content_type="multipart/form-data", data={
         "key": "facility_report", "name": "Facility report", "public": "true",
-        "lane_groups": json.dumps({"Facilities Desk": "facilities"}), "files": multipart_files(files)})
+        "lane_groups": json.dumps(LANE_GROUPS), "files": multipart_files(files)})
     assert deployed.status_code == 201, deployed.get_json()
 
     # the public page offers it with its own intake form, anonymous filing allowed
