@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Union
 
 from sqlalchemy.orm import Session
 
-from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks
+from . import audit, case_pages, cases, definitions, disclosure, filing_tokens, pauses, tasks
 from .actors import Actor
 from .context import EngineContext
 from .errors import EngineError, InvalidInput, NotFound, Rejected
@@ -104,19 +104,37 @@ class PageOperations:
             return _public_type(session, type_key)
 
     def file_public_report(self, type_key: str, data: FormData, attachments: list[dict] | None = None,
-                           anonymous: bool = False) -> dict:
+                           anonymous: bool = False, form_token: str | None = None) -> dict:
         """A public filing from the report form. `data` may be a parser called with the intake
         form. Answers {"type", "filed": {"id", "number", "status", "receipt"}} or, refused,
-        {"type", "refused": InvalidInput or Rejected} with nothing saved."""
+        {"type", "refused": InvalidInput or Rejected} with nothing saved. With the form's one-time
+        `form_token`, a second submit of the same form files nothing and answers the first filing
+        (`"repeated": True`)."""
         with self._tx() as session:
             ptype = _public_type(session, type_key)
             try:
                 with attempt(session):
+                    earlier = filing_tokens.claim(self.ctx, session, form_token) if form_token else None
+                    if earlier is not None:
+                        return {"type": ptype, "repeated": True,
+                                "filed": filing_tokens.filed(self.ctx, session, form_token)}
                     payload = data(ptype["intake_form"]) if callable(data) else data
                     filed = cases.file_case(self.ctx, session, None, type_key, payload, attachments or [], anonymous)
+                    if form_token:
+                        filing_tokens.record(self.ctx, session, form_token, filed)
             except (InvalidInput, Rejected) as error:
                 return {"type": ptype, "refused": error}
             return {"type": ptype, "filed": filed}
+
+    def filed_report(self, form_token: str, forget: bool = False) -> dict:
+        """What a public form filed, for the receipt page: {"type", "filed"} with the receipt while it
+        is still held; `forget` empties it (the complainant saved it). NotFound for an unknown token."""
+        with self._tx() as session:
+            filed = filing_tokens.filed(self.ctx, session, form_token)
+            if forget:
+                filing_tokens.forget_receipt(session, form_token)
+            row = definitions.latest(session, filed["type_key"])
+            return {"type": definitions.describe(row), "filed": filed}
 
     def track_message(self, receipt: str, body: str, attachments: list[dict] | None = None) -> dict:
         """The complainant writes about their case: the receipt is verified ONCE, the message

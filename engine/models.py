@@ -405,3 +405,14 @@ class TypeSetting(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_by: Mapped[str] = mapped_column(String(80), default="")
     updated_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)
+
+
+class FilingToken(Base):
+    """A public form's one-time token: a second submit of the same form (a double click, a reload
+    of the POST) answers with the case the first one filed. The receipt is held sealed only until
+    the complainant has seen it (`receipt_sealed` emptied then, or read no more after an hour)."""
+    __tablename__ = "filing_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_case.id"), nullable=True)
+    receipt_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp, index=True)
