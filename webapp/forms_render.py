@@ -260,7 +260,9 @@ def field_errors(details, fields: list[Field], extra: tuple[str, ...] = (),
     general: list[str] = []
     items = details.items() if isinstance(details, dict) else enumerate(details or [])
     for key, reason in items:
-        if isinstance(reason, dict):
+        if isinstance(reason, dict) and ("zh_CN" in reason or "en" in reason):
+            reason = _localized({k: v for k, v in reason.items() if k != "message"})
+        elif isinstance(reason, dict):
             key, reason = reason.get("field", key), reason.get("message", reason)
         name = str(key).split(".")[0]
         if name in known:
