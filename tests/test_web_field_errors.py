@@ -42,3 +42,13 @@ def test_required_fields_are_marked(login, engine, make_case, work):
     html = login("tinv1").get(f"/tasks/{task_id}").get_data(as_text=True)
     assert 'class="req"' in field_block(html, "findings")
     assert 'required' in field_block(html, "findings")
+
+
+def test_midnight_reads_as_24_00_of_the_day_before_everywhere(app):
+    from webapp.i18n import deadline, localtime
+
+    with app.test_request_context("/"):
+        midnight = "2026-11-30T16:00:00+00:00"  # 00:00 on 1 December in Shanghai
+        assert localtime(midnight) == deadline(midnight) == "2026-11-30 24:00"
+        assert localtime(midnight, "%Y-%m-%d %H:%M:%S") == "2026-11-30 24:00:00"
+        assert localtime("2026-11-30T02:05:00+00:00") == "2026-11-30 10:05"

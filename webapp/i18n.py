@@ -132,9 +132,14 @@ def as_local(value) -> datetime | None:
 
 
 def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant in the viewer's zone; dates and other values are shown as they are."""
+    """An instant in the viewer's zone, written one way everywhere: exact midnight reads as 24:00
+    of the day before (as deadlines are counted), never as 00:00 of the next; dates and other
+    values are shown as they are."""
     local = as_local(value)
     if local is not None:
+        if (local.hour, local.minute, local.second) == (0, 0, 0):
+            day = (local - timedelta(days=1)).strftime("%Y-%m-%d")
+            return f"{day} 24:00" + (":00" if fmt.endswith("%S") else "")
         return local.strftime(fmt)
     if isinstance(value, date):
         return value.isoformat()
@@ -142,10 +147,7 @@ def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def deadline(value) -> str:
-    """A due time; one ending at midnight reads as 24:00 of its last day, as the law counts it."""
-    local = as_local(value)
-    if local is not None and (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
+    """A due time (the same writing as every instant: one ending at midnight reads as 24:00)."""
     return localtime(value)
 
 
