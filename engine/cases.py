@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, paging, receipts
+from . import audit, definitions, paging, receipts, search
 from .access import listed_case_ids, load_visible_case, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -68,6 +68,7 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     case.receipt_lookup, case.receipt_hash = lookup, receipts.hash_receipt(receipt, ctx.hash_cost)
     session.add(case)
     session.flush()
+    search.index_case(ctx, session, case, intake, accepted, personal)
     for f in files:
         session.add(Attachment(case_id=case.id, uploaded_at=now, **{**f, "data": ctx.cipher.seal_bytes(f["data"])}))
     step = CaseStep(ctx, session, case, definition, actor.username if actor else "complainant", now)
@@ -139,7 +140,7 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
         matching = matching.where(Case.status == "open", Case.next_due < now)
     if q and q.strip():
         like = like_pattern(q.strip())
-        matching = matching.where(or_(Case.number.ilike(like, escape="\\"), Case.category.ilike(like, escape="\\")))
+        matching = matching.where(or_(Case.category.ilike(like, escape="\\"), search.matching_cases(ctx, session, q)))
     query = (matching.with_only_columns(*LIST_COLUMNS)
              .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id).order_by(Case.id.desc()))
     if after is not None:

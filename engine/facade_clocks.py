@@ -121,12 +121,13 @@ class ClockOperations:
         return notifications.send_outbox(self.ctx, sender)
 
     def inbox(self, actor: Actor, which: str | None = None, cursors: dict | None = None,
-              limit: int | None = None) -> dict:
+              limit: int | None = None, q: str | None = None) -> dict:
         """The inbox's two lists, one page each, most urgent first, optionally only overdue or
-        due-soon tasks; each task says whether its due time rests on a provisional calendar.
-        `cursors`: {"mine": cursor, "available": cursor}."""
+        due-soon tasks, or only tasks of cases the search `q` finds; each task says whether its due
+        time rests on a provisional calendar. `cursors`: {"mine": cursor, "available": cursor}."""
         which = which if which in tasks.DUE_FILTERS else None
         with self._tx() as session:
-            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope), which)
+            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope),
+                                             which, q)
                      for scope in ("mine", "available")}
-        return {**lists, "filter": which}
+        return {**lists, "filter": which, "q": (q or "").strip()}

@@ -416,3 +416,15 @@ class FilingToken(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_case.id"), nullable=True)
     receipt_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp, index=True)
+
+
+class CaseSearch(Base):
+    """What search finds a case by, one row per case: its subject (the intake form's
+    `x-subject-field`) and a document of search tokens (engine/search.py): word and two-character
+    tokens of the intake form's non-personal text, and keyed hashes of its personal values (so a
+    complainant's name is found without being stored readable). PostgreSQL indexes the document
+    with a GIN full-text index, SQLite with an FTS5 table over it (migration 0014)."""
+    __tablename__ = "case_search"
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), primary_key=True)
+    subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    doc: Mapped[str] = mapped_column(Text, default="")

@@ -21,15 +21,17 @@ def engine():
 @login_required
 def index():
     """Two lists, overdue and due-soon tasks first: tasks I hold, and unclaimed tasks my groups
-    may take; `?filter=overdue|due_soon` keeps only those; each list pages on by its own cursor
-    (`mine_after`, `available_after`)."""
+    may take; `?filter=overdue|due_soon` keeps only those, `?q=` only tasks of cases whose number,
+    subject, description or names match; each list pages on by its own cursor (`mine_after`,
+    `available_after`)."""
     cursors = {scope: request.args.get(f"{scope}_after") or None for scope in ("mine", "available")}
+    q = (request.args.get("q") or "").strip()[:200]
     try:
-        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors)
+        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors, q=q or None)
     except InvalidInput:  # a stale or edited page link: start again from the first page
-        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None))
+        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None, q=q or None))
     return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
-                           active_filter=inbox["filter"], cursors=cursors)
+                           active_filter=inbox["filter"], cursors=cursors, q=q)
 
 
 def back(default_endpoint: str = "inbox.index", **values):
@@ -40,7 +42,7 @@ def back(default_endpoint: str = "inbox.index", **values):
 @bp.route("/tasks/<id:task_id>/claim", methods=("POST",))
 @login_required
 def claim(task_id: int):
-    """Take a task from the group's list."""
+    """Take a task from the group's list and open it."""
     try:
         task = engine().claim_task(current_actor(), task_id)
     except (Conflict, Forbidden, NotFound) as error:
@@ -48,7 +50,7 @@ def claim(task_id: int):
         return back()
     flash(_("You now hold the task “%(name)s” of case %(number)s.", name=task["name"],
             number=task["case_number"]), "success")
-    return back()
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 @bp.route("/tasks/<id:task_id>/unclaim", methods=("POST",))
