@@ -427,4 +427,6 @@ class CaseSearch(Base):
     __tablename__ = "case_search"
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), primary_key=True)
     subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # the complainant's name as lists show it, only when the form keeps it readable (not `x-personal`)
+    complainant: Mapped[str | None] = mapped_column(String(200), nullable=True)
     doc: Mapped[str] = mapped_column(Text, default="")

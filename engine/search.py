@@ -19,7 +19,7 @@ from .context import EngineContext
 from .models import Case, CaseSearch
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
-RUNS = re.compile(rf"[{CJK}]+|[^\W_]+", re.UNICODE)
+RUNS = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+", re.UNICODE)
 MAX_QUERY_TOKENS = 12
 
 
@@ -48,14 +48,12 @@ def index_case(ctx: EngineContext, session: Session, case: Case, intake: dict, d
             words += tokens(value)
     if not case.confidential:
         words += [_key(ctx, v) for v in personal.values() if isinstance(v, str) and v.strip()]
-    subject_field = intake.get("x-subject-field")
+    subject_field, who_field = intake.get("x-subject-field"), intake.get("x-complainant-field")
     subject = data.get(subject_field) if subject_field else None
-    row = session.get(CaseSearch, case.id)
-    if row is None:
-        session.add(CaseSearch(case_id=case.id, subject=(" ".join(str(subject).split())[:80] if subject else None),
-                               doc=" ".join(dict.fromkeys(words))))
-    else:
-        row.doc = " ".join(dict.fromkeys(words))
+    who = data.get(who_field) if who_field and not case.confidential else None
+    session.add(CaseSearch(case_id=case.id, subject=(" ".join(str(subject).split())[:80] if subject else None),
+                           complainant=(str(who)[:200] if isinstance(who, str) else None),
+                           doc=" ".join(dict.fromkeys(words))))
 
 
 def forget_personal(session: Session, case_id: int, erased: list[str]) -> None:
@@ -64,6 +62,7 @@ def forget_personal(session: Session, case_id: int, erased: list[str]) -> None:
     if row is not None:
         gone = {t for value in erased for t in tokens(value)}
         row.doc = " ".join(t for t in row.doc.split() if t not in gone and not (t.startswith("k") and len(t) == 25))
+        row.complainant = None
 
 
 def matching_cases(ctx: EngineContext, session: Session, q: str):

@@ -83,7 +83,7 @@ LIST_COLUMNS = (Task.id, Task.case_id, Task.name, Task.element_id, Task.lane, Ta
                 Task.assignee, Task.state, Task.created_at, Task.due_at, Task.completed_at, Task.completed_by,
                 Case.number.label("case_number"), Case.type_key.label("type_key"), Case.deadlines,
                 Case.provisional_deadlines, Case.paused_at, ProcessDefinition.name.label("type_name"),
-                CaseSearch.subject.label("subject"), Case.confidential, Case.anonymous, Case.personal_sealed,
+                CaseSearch.subject.label("subject"), CaseSearch.complainant.label("complainant"), Case.confidential, Case.anonymous, Case.personal_sealed,
                 Case.definition_id)
 DUE_FILTERS = ("overdue", "due_soon")
 
@@ -190,12 +190,13 @@ def _total(session: Session, actor: Actor, scope: str, branches: list, due_filte
 
 
 def _complainant(ctx: EngineContext, session: Session, row) -> dict:
-    """Who filed, as the inbox shows it: masked on a confidential case, "anonymous", or the name
-    from the intake form's `x-complainant-field` (decrypted for this row only)."""
+    """Who filed, as the inbox shows it: masked on a confidential case, "anonymous", the name the
+    form keeps readable, else the one from the intake form's `x-complainant-field` among the
+    encrypted personal fields (decrypted for this row only)."""
     if row.confidential:
         return {"complainant": None, "complainant_masked": True}
-    if row.anonymous or not row.personal_sealed:
-        return {"complainant": None, "complainant_masked": False}
+    if row.anonymous or row.complainant or not row.personal_sealed:
+        return {"complainant": row.complainant, "complainant_masked": False}
     intake = ctx.definitions.get(session, row.definition_id).summary.get("intake_form") or {}
     field = intake.get("x-complainant-field")
     name = ctx.cipher.open(row.personal_sealed).get(field) if field else None

@@ -27,6 +27,7 @@ def upgrade() -> None:
         'case_search',
         sa.Column('case_id', sa.Integer(), sa.ForeignKey('complaint_case.id'), primary_key=True),
         sa.Column('subject', sa.String(300), nullable=True),
+        sa.Column('complainant', sa.String(200), nullable=True),
         sa.Column('doc', sa.Text(), nullable=False),
     )
     if op.get_bind().dialect.name == 'postgresql':
