@@ -242,12 +242,20 @@ def public_view_of(ctx: EngineContext, session: Session, case: Case) -> dict:
     """What the complainant sees of a case whose receipt was already verified."""
     definition = ctx.definitions.get(session, case.definition_id)
     messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
+    from_complainant = {m.id for m in messages if m.direction == "from_complainant"}
+    files = session.execute(select(Attachment.filename, Attachment.size, Attachment.message_id)
+                            .where(Attachment.case_id == case.id).order_by(Attachment.id)).all()
+    sent = {}  # the complainant's own files: those filed with the report and with their messages
+    for f in files:
+        if f.message_id is None or f.message_id in from_complainant:
+            sent.setdefault(f.message_id, []).append({"filename": f.filename, "size": f.size})
     return {
+        "files": sent.get(None, []),
         "number": case.number, "type": case.type_key, "type_name": definition.name, "status": case.status,
         "created_at": to_iso(aware(case.created_at)),
         "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "kind": m.kind,
                       "from": "complainant" if m.direction == "from_complainant" else "organisation",
-                      "body": m.body} for m in messages if m.kind != "request"],
+                      "body": m.body, "files": sent.get(m.id, [])} for m in messages if m.kind != "request"],
         "requests": [{"id": m.id, "at": to_iso(aware(m.at)), "body": m.body, "answered": m.answered}
                      for m in messages if m.kind == "request"],
     }

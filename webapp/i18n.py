@@ -47,6 +47,7 @@ def init_app(app) -> None:
     app.add_template_filter(status_label)
     app.add_template_filter(deadline_label)
     app.add_template_filter(plain_json)
+    app.add_template_filter(file_size)
     app.context_processor(language_context)
 
 
@@ -161,6 +162,19 @@ def deadline_label(name: str) -> str:
     """A deadline's name in the viewer's language (unknown names as they are)."""
     label = DEADLINE_LABELS.get(name)
     return str(label) if label else name.replace("_", " ")
+
+
+def file_size(size) -> str:
+    """A file's size in the units people read in either language: 17 B, 2.4 KB, 1.5 MB."""
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def plain_json(value) -> str:

@@ -1,6 +1,6 @@
 // Small page helpers (no framework; the pages work without them):
 // a form marked data-submit-once sends once; print and copy buttons on the receipt page;
-// the anonymous box hides and empties the identity fields it names.
+// the anonymous box hides and empties the identity fields.
 (function () {
   document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -20,12 +20,11 @@
       else { done(); }
     });
   });
-  document.querySelectorAll("[data-hides-identity]").forEach(function (box) {
-    var names = box.dataset.hidesIdentity.split(" ").filter(Boolean);
+  // "Report anonymously": the identity fields (marked data-identity) are hidden and emptied.
+  document.querySelectorAll('input[type=checkbox][name="anonymous"]').forEach(function (box) {
+    var form = box.form;
     var apply = function () {
-      names.forEach(function (name) {
-        var block = document.getElementById("field-" + name);
-        if (!block) { return; }
+      form.querySelectorAll("[data-identity]").forEach(function (block) {
         block.hidden = box.checked;
         if (box.checked) {
           block.querySelectorAll("input, textarea, select").forEach(function (el) {
