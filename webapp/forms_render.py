@@ -19,6 +19,7 @@ LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_
                     "measures", "root_cause", "remedy_detail", "comment", "reason", "note",
                     "legal_basis", "evidence_reviewed"}
 NONE_OF_THE_ALTERNATIVES = "is not valid under any of the given schemas"
+AT_LEAST_ONE = "fill in at least one of: "
 TRUE_WORDS = {"on", "true", "1", "yes", "y"}
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
@@ -265,6 +266,8 @@ def field_errors(details, fields: list[Field], extra: tuple[str, ...] = (),
         elif isinstance(reason, dict):
             key, reason = reason.get("field", key), reason.get("message", reason)
         name = str(key).split(".")[0]
+        if str(reason).startswith(AT_LEAST_ONE):  # the engine names fields: say it with their labels
+            reason = _at_least_one(str(reason), fields)
         if name in known:
             per_field.setdefault(name, reason_text(reason))
         elif NONE_OF_THE_ALTERNATIVES in str(reason) and _alternatives(schema):
@@ -272,6 +275,14 @@ def field_errors(details, fields: list[Field], extra: tuple[str, ...] = (),
         else:
             general.append(reason_text(reason))
     return per_field, general
+
+
+def _at_least_one(reason: str, fields: list[Field]) -> str:
+    """"fill in at least one of: a, b" in the reader's language, with the fields' labels."""
+    labels = {f.name: f.label for f in fields}
+    names = [n.strip() for n in reason[len(AT_LEAST_ONE):].split(",") if n.strip()]
+    separator = "、" if str(get_locale() or "").startswith("zh") else ", "
+    return str(_l("Fill in at least one of: %(fields)s.")) % {"fields": separator.join(labels.get(n, n) for n in names)}
 
 
 def _alternatives(schema: dict | None) -> list[list[str]]:

@@ -37,6 +37,51 @@ DEADLINE_LABELS = {
     "feedback_due": _l("feedback to the reporter due"),
 }
 
+MESSAGE_KINDS = {
+    "acknowledgement": _l("acknowledgement of receipt"),
+    "notice": _l("notice"),
+    "reply": _l("reply"),
+    "request": _l("question to the complainant"),
+    "decision": _l("decision"),
+    "message": _l("message"),
+}
+
+PAUSE_KINDS = {
+    "correction": _l("waiting for the complainant's correction"),
+    "expert_review": _l("testing, appraisal or expert review"),
+    "other": _l("other"),
+}
+
+# The names the official holiday schedule (chinese-calendar) gives its holidays.
+HOLIDAY_NAMES = {
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("Anti-Fascist 70th Day"),
+}
+
+
+def _labelled(labels: dict, key) -> str:
+    """A fixed word of the engine's vocabulary in the viewer's language (unknown words as they are)."""
+    label = labels.get(key or "")
+    return str(label) if label else ("" if key is None else str(key))
+
+
+def message_kind(kind) -> str:
+    return _labelled(MESSAGE_KINDS, kind)
+
+
+def pause_kind(kind) -> str:
+    return _labelled(PAUSE_KINDS, kind)
+
+
+def holiday_name(name) -> str:
+    return _labelled(HOLIDAY_NAMES, name)
+
 
 def init_app(app) -> None:
     """Install Babel with our selectors, remember `?lang=`, and add the template helpers."""
@@ -48,6 +93,8 @@ def init_app(app) -> None:
     app.add_template_filter(deadline_label)
     app.add_template_filter(plain_json)
     app.add_template_filter(file_size)
+    for words in (message_kind, pause_kind, holiday_name):
+        app.add_template_filter(words)
     app.context_processor(language_context)
 
 
