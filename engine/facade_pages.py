@@ -136,15 +136,22 @@ class PageOperations:
             row = definitions.latest(session, filed["type_key"])
             return {"type": definitions.describe(row), "filed": filed}
 
-    def track_message(self, receipt: str, body: str, attachments: list[dict] | None = None) -> dict:
+    def track_message(self, receipt: str, body: str, attachments: list[dict] | None = None,
+                      form_token: str | None = None) -> dict:
         """The complainant writes about their case: the receipt is verified ONCE, the message
         posted and the case read back in the same transaction. Answers {"case", "posted"} or,
-        refused, {"case", "refused": InvalidInput} with nothing saved; NotFound for a wrong receipt."""
+        refused, {"case", "refused": InvalidInput} with nothing saved; NotFound for a wrong receipt.
+        With the form's one-time `form_token`, sending the same form again (a reload) posts nothing
+        and answers {"case", "repeated": True}."""
         with self._tx() as session:
             case = cases.find_by_receipt(self.ctx, session, receipt)
             try:
                 with attempt(session):
+                    if form_token and filing_tokens.claim(self.ctx, session, form_token) is not None:
+                        return {"case": cases.public_view_of(self.ctx, session, case), "repeated": True}
                     posted = cases.post_message_to(self.ctx, session, case, body, attachments or [])
+                    if form_token:
+                        filing_tokens.record(self.ctx, session, form_token, {"id": case.id})
             except InvalidInput as error:
                 return {"case": cases.public_view_of(self.ctx, session, case), "refused": error}
             return {"case": cases.public_view_of(self.ctx, session, case), "posted": posted}

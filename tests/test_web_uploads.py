@@ -37,3 +37,16 @@ def test_the_anonymous_box_marks_the_identity_fields(client):
     for name in ("reporter_name", "reporter_contact", "reporter_department"):
         assert re.search(rf'id="field-{name}" data-identity', html), name
     assert 'src="/static/js/forms.js"' in html
+
+
+def test_a_resent_message_form_posts_the_message_once(client, engine):
+    filed = client.post("/report/complaint", data=as_form(intake_data("complaint")), follow_redirects=True)
+    receipt = RECEIPT.search(filed.get_data(as_text=True)).group(1)
+    page = client.post("/track", data={"receipt": receipt}).get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    form = {"receipt": receipt, "body": "请尽快处理。", "form_token": token}
+    first = client.post("/track/message", data=form)
+    again = client.post("/track/message", data=form)  # the browser's reload of the POST
+    assert first.status_code == again.status_code == 200
+    assert [m["body"] for m in engine.public_case(receipt)["messages"]].count("请尽快处理。") == 1
+    assert re.search(r'name="form_token" value="([^"]+)"', again.get_data(as_text=True)).group(1) != token

@@ -136,7 +136,8 @@ def render_track(receipt: str = "", case: dict | None = None, status: int = 200,
 
     notes: `error` (receipt not found), `message_error` and `message_body` (a refused message),
     `sent` (a message went through)."""
-    page = render_template("public/track.html", receipt=receipt, case=case, **notes)
+    page = render_template("public/track.html", receipt=receipt, case=case, form_token=secrets.token_urlsafe(24),
+                           **notes)
     return page, status, NO_STORE
 
 
@@ -177,13 +178,15 @@ def track():
 @bp.route("/track/message", methods=("POST",))
 def track_message():
     """The complainant writes to the organisation (or answers a request) about their case; one
-    engine call verifies the receipt once, posts the message and reads the case back."""
+    engine call verifies the receipt once, posts the message and reads the case back. The page
+    answers the POST itself (the receipt may not travel in a redirect's URL), so the form carries
+    a one-time token: a reload sends it again and posts nothing twice."""
     receipt = request.form.get("receipt", "").strip()
     body = request.form.get("body", "").strip()
     if too_many_attempts():
         return throttled_page(receipt)
     try:
-        result = engine().track_message(receipt, body, uploaded_files())
+        result = engine().track_message(receipt, body, uploaded_files(), request.form.get("form_token") or None)
     except NotFound:
         return not_found_page(receipt)
     error = result.get("refused")
