@@ -121,13 +121,15 @@ class ClockOperations:
         return notifications.send_outbox(self.ctx, sender)
 
     def inbox(self, actor: Actor, which: str | None = None, cursors: dict | None = None,
-              limit: int | None = None, q: str | None = None) -> dict:
+              limit: int | None = None, q: str | None = None, sort: str = "due") -> dict:
         """The inbox's two lists, one page each, most urgent first, optionally only overdue or
-        due-soon tasks, or only tasks of cases the search `q` finds; each task says whether its due
-        time rests on a provisional calendar. `cursors`: {"mine": cursor, "available": cursor}."""
+        due-soon tasks, or only tasks of cases the search `q` finds, soonest due (`sort="due"`) or
+        newest (`"newest"`) first; each task says whether its due time rests on a provisional
+        calendar. `cursors`: {"mine": cursor, "available": cursor}."""
         which = which if which in tasks.DUE_FILTERS else None
+        sort = sort if sort in tasks.SORTS else "due"
         with self._tx() as session:
             lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope),
-                                             which, q)
+                                             which, q, sort)
                      for scope in ("mine", "available")}
-        return {**lists, "filter": which, "q": (q or "").strip()}
+        return {**lists, "filter": which, "q": (q or "").strip(), "sort": sort}

@@ -134,13 +134,27 @@ def _sort_key(row) -> tuple:
     return (due is None, due or datetime.min.replace(tzinfo=timezone.utc), row.id)
 
 
+SORTS = ("due", "newest")
+
+
+def _newest_page_of(session: Session, query, after: tuple | None, n: int) -> list:
+    """Up to n rows of one branch after the cursor, newest task first (id descending)."""
+    if after is not None:
+        query = query.where(Task.id < after[0])
+    return session.execute(query.order_by(Task.id.desc()).limit(n)).all()
+
+
 def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, limit: int | None = None,
-               cursor: str | None = None, due_filter: str | None = None, q: str | None = None) -> dict:
-    """One page of the inbox, overdue and soonest due first (then undated, oldest first).
-    Eligibility (groups, named candidates, recusal, need-to-know) is all in the SQL; only the
-    columns the list shows are read. `q`: only tasks of cases search finds (engine/search.py)."""
+               cursor: str | None = None, due_filter: str | None = None, q: str | None = None,
+               sort: str = "due") -> dict:
+    """One page of the inbox, overdue and soonest due first (then undated, oldest first), or with
+    `sort="newest"` the latest arrived first. Eligibility (groups, named candidates, recusal,
+    need-to-know) is all in the SQL; only the columns the list shows are read. `q`: only tasks of
+    cases search finds (engine/search.py)."""
     n = paging.check_limit(limit)
-    after = paging.decode(f"tasks:{scope}", cursor, (datetime, int))
+    newest = sort == "newest"
+    after = (paging.decode(f"tasks:{scope}:newest", cursor, (int,)) if newest
+             else paging.decode(f"tasks:{scope}", cursor, (datetime, int)))
     now = ctx.now()
     branches = _branches(actor, scope)
     base = (select(*LIST_COLUMNS).join(Case, Case.id == Task.case_id)
@@ -150,8 +164,9 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
     found = search.matching_cases(ctx, session, q) if q and q.strip() else None
     if found is not None:
         base = base.where(found)
-    rows = heapq.merge(*(_page_of(session, _with_due(base.where(b), due_filter, now), after, n + 1)
-                         for b in branches), key=_sort_key)
+    walk = _newest_page_of if newest else _page_of
+    rows = heapq.merge(*(walk(session, _with_due(base.where(b), due_filter, now), after, n + 1)
+                         for b in branches), key=(lambda row: -row.id) if newest else _sort_key)
     page = list(itertools.islice(rows, n + 1))
     if found is None:
         total, estimate = _total(session, actor, scope, branches, due_filter, now)
@@ -160,7 +175,10 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
             _with_due(select(Task.id).join(Case, Case.id == Task.case_id)
                       .where(Task.state == "ready", visible_cases(actor), found, b), due_filter, now)
             for b in branches))
-    nxt = paging.encode(f"tasks:{scope}", (aware(page[n - 1].due_at), page[n - 1].id)) if len(page) > n else None
+    nxt = None
+    if len(page) > n:
+        nxt = (paging.encode(f"tasks:{scope}:newest", (page[n - 1].id,)) if newest
+               else paging.encode(f"tasks:{scope}", (aware(page[n - 1].due_at), page[n - 1].id)))
     return paging.answer([_list_item(ctx, session, row, now) for row in page[:n]], nxt, total, estimate)
 
 

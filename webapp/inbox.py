@@ -21,17 +21,20 @@ def engine():
 @login_required
 def index():
     """Two lists, overdue and due-soon tasks first: tasks I hold, and unclaimed tasks my groups
-    may take; `?filter=overdue|due_soon` keeps only those, `?q=` only tasks of cases whose number,
+    may take, soonest due first or (`?sort=newest`) newest first; `?filter=overdue|due_soon` keeps
+    only those, `?q=` only tasks of cases whose number,
     subject, description or names match; each list pages on by its own cursor (`mine_after`,
     `available_after`)."""
     cursors = {scope: request.args.get(f"{scope}_after") or None for scope in ("mine", "available")}
     q = (request.args.get("q") or "").strip()[:200]
+    sort = request.args.get("sort") or "due"
     try:
-        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors, q=q or None)
+        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors, q=q or None, sort=sort)
     except InvalidInput:  # a stale or edited page link: start again from the first page
-        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None, q=q or None))
+        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None, q=q or None,
+                                sort=None if sort == "due" else sort))
     return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
-                           active_filter=inbox["filter"], cursors=cursors, q=q)
+                           active_filter=inbox["filter"], cursors=cursors, q=q, sort=inbox["sort"])
 
 
 def back(default_endpoint: str = "inbox.index", **values):

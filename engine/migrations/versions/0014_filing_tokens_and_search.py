@@ -1,5 +1,5 @@
 """Public forms carry a one-time token (a double submit files one case) and hold the receipt
-sealed until it was shown. Cases get a search document: a GIN full-text index on PostgreSQL, an
+sealed until it was shown. The inbox can be sorted newest first (two indexes). Cases get a search document: a GIN full-text index on PostgreSQL, an
 FTS5 index (external content, kept in step by triggers) on SQLite.
 
 Revision ID: 0014
@@ -23,6 +23,8 @@ def upgrade() -> None:
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index('ix_filing_token_created_at', 'filing_token', ['created_at'])
+    op.create_index('ix_task_available_newest', 'human_task', ['state', 'candidate_group', 'assignee', 'id'])
+    op.create_index('ix_task_mine_newest', 'human_task', ['assignee', 'state', 'id'])
     op.create_table(
         'case_search',
         sa.Column('case_id', sa.Integer(), sa.ForeignKey('complaint_case.id'), primary_key=True),
@@ -55,5 +57,7 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {name}")
         op.execute("DROP TABLE case_search_fts")
     op.drop_table('case_search')
+    op.drop_index('ix_task_mine_newest', 'human_task')
+    op.drop_index('ix_task_available_newest', 'human_task')
     op.drop_index('ix_filing_token_created_at', 'filing_token')
     op.drop_table('filing_token')
