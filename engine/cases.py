@@ -80,6 +80,25 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     return {"id": case.id, "number": case.number, "status": case.status, "receipt": receipt}
 
 
+def attach_task_files(ctx: EngineContext, session: Session, task: dict, form: dict | None, attachments: list[dict],
+                      username: str) -> int:
+    """Files sent with a task's form (only a form with `x-attachments` takes them), kept encrypted
+    on the case and audited; the complainant's view does not list them."""
+    if not attachments:
+        return 0
+    if not (form or {}).get("x-attachments"):
+        raise InvalidInput("this task's form takes no files", {"attachments": "this form takes no files"})
+    files = _check_attachments(ctx, form, attachments)
+    now = ctx.now()
+    for f in files:
+        session.add(Attachment(case_id=task["case_id"], uploaded_at=now, uploaded_by=username,
+                               **{**f, "data": ctx.cipher.seal_bytes(f["data"])}))
+    audit.record(session, at=now, actor=username, kind="task_files_attached", case_id=task["case_id"],
+                 detail={"task": task["id"], "element_id": task.get("element_id"),
+                         "files": [f["filename"] for f in files]})
+    return len(files)
+
+
 def _check_attachments(ctx: EngineContext, intake: dict, attachments: list[dict]) -> list[dict]:
     rule = intake.get("x-attachments") or {}
     minimum = int(rule.get("min", 0))
@@ -184,7 +203,8 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
         "open_tasks": [describe_task(t, case, definition, now) for t in tasks],
         "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "direction": m.direction, "kind": m.kind,
                       "body": m.body, "author": m.author} for m in messages],
-        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
+        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
+                         "uploaded_by": f.uploaded_by}
                         for f in files],
         "failure": case.failure, "personal_masked": bool(names) and (omit_identity or not show),
         "sealed": case.status == "sealed", "personal_erased": case.personal_erased_at is not None,
@@ -244,7 +264,8 @@ def public_view_of(ctx: EngineContext, session: Session, case: Case) -> dict:
     messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
     from_complainant = {m.id for m in messages if m.direction == "from_complainant"}
     files = session.execute(select(Attachment.filename, Attachment.size, Attachment.message_id)
-                            .where(Attachment.case_id == case.id).order_by(Attachment.id)).all()
+                            .where(Attachment.case_id == case.id, Attachment.uploaded_by.is_(None))
+                            .order_by(Attachment.id)).all()
     sent = {}  # the complainant's own files: those filed with the report and with their messages
     for f in files:
         if f.message_id is None or f.message_id in from_complainant:

@@ -37,7 +37,8 @@ class PageOperations:
         with self._tx() as session:
             return self._task_page(session, actor, task_id)
 
-    def complete_task_and_next(self, actor: Actor, task_id: int, data: FormData) -> dict:
+    def complete_task_and_next(self, actor: Actor, task_id: int, data: FormData,
+                               attachments: list[dict] | None = None) -> dict:
         """Complete a held task from its form. `data` may be a parser called with the task's
         form schema. Answers {"completed": True, "task": {"id", "name", "case_number"},
         "case_status", "next_tasks"} or, when the engine refuses the form,
@@ -48,6 +49,8 @@ class PageOperations:
                 with attempt(session):
                     payload = data(task["form"]) if callable(data) else data
                     result = tasks.complete_task(self.ctx, session, actor, task_id, payload)
+                    cases.attach_task_files(self.ctx, session, task, task["form"], attachments or [],
+                                            actor.username)
             except InvalidInput as error:
                 return {"completed": False, "refused": error, "task": self._task_page(session, actor, task_id)}
             return {"completed": True, "task": {k: task[k] for k in ("id", "name", "case_number")}, **result}

@@ -311,6 +311,8 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(Stamp)
+    # staff who attached it with a task's form (None: the complainant's, with the report or a message)
+    uploaded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class Notification(Base):

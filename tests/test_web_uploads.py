@@ -50,3 +50,27 @@ def test_a_resent_message_form_posts_the_message_once(client, engine):
     assert first.status_code == again.status_code == 200
     assert [m["body"] for m in engine.public_case(receipt)["messages"]].count("请尽快处理。") == 1
     assert re.search(r'name="form_token" value="([^"]+)"', again.get_data(as_text=True)).group(1) != token
+
+
+def test_a_task_form_takes_files_shown_to_staff_not_to_the_complainant(client, login, engine, make_case, work):
+    form = as_form(intake_data("complaint", category="quality"))
+    filed = client.post("/report/complaint", data=form, follow_redirects=True).get_data(as_text=True)
+    receipt = RECEIPT.search(filed).group(1)
+    number = engine.public_case(receipt)["number"]
+    case_id = next(c["id"] for c in engine.list_cases(engine.actor_for("admin1"))["items"] if c["number"] == number)
+    work(case_id, "review", "intake2", decision="accept", reason="符合受理条件", complex=False)
+    quality = engine.actor_for("quality1")
+    task = next(t for t in engine.get_case(quality, case_id)["open_tasks"] if t["element_id"] == "investigate")
+    engine.claim_task(quality, task["id"])
+    web = login("quality1")
+    page = web.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'id="field-attachments"' in page and 'enctype="multipart/form-data"' in page
+    resp = web.post(f"/tasks/{task['id']}/complete", content_type="multipart/form-data", data={
+        "root_cause": "包装线封口温度过低", "responsibility": "company", "remedy": "exchange",
+        "remedy_detail": "更换两条卷烟", "attachments": [(io.BytesIO(b"%PDF-1.4 lab"), "检测报告.pdf", "application/pdf")]})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    case_page = web.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "检测报告.pdf" in case_page
+    assert "检测报告.pdf" not in client.post("/track", data={"receipt": receipt}).get_data(as_text=True)
+    kinds = [e["kind"] for e in engine.case_history(engine.actor_for("auditor1"), case_id)["items"]]
+    assert "task_files_attached" in kinds

@@ -9,6 +9,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required, safe_next
 from .forms_render import case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text
+from .public import uploaded_files
 
 bp = Blueprint("inbox", __name__)
 
@@ -95,13 +96,15 @@ def complete(task_id: int):
     form is parsed against the task's schema inside it)."""
     try:
         result = engine().complete_task_and_next(current_actor(), task_id,
-                                                 lambda schema: parse_submission(schema, request.form))
+                                                 lambda schema: parse_submission(schema, request.form),
+                                                 uploaded_files())
     except (Conflict, Forbidden) as error:
         flash(_("The task could not be completed: %(reason)s", reason=reason_text(error.message)), "error")
         return redirect(url_for("inbox.task", task_id=task_id))
     if not result["completed"]:
         found, error = result["task"], result["refused"]
-        errors, general = field_errors(error.details, form_fields(found.get("form")), schema=found.get("form"))
+        errors, general = field_errors(error.details, form_fields(found.get("form")), ("attachments",),
+                                       schema=found.get("form"))
         if not errors and not general:
             general = [reason_text(error.message)]
         return render_task(found, request.form, errors, general, status=400)

@@ -1,5 +1,6 @@
 """Public forms carry a one-time token (a double submit files one case) and hold the receipt
-sealed until it was shown. The inbox can be sorted newest first (two indexes). Cases get a search document: a GIN full-text index on PostgreSQL, an
+sealed until it was shown. The inbox can be sorted newest first (two indexes). Staff attach files with a task's form
+(attachment.uploaded_by). Cases get a search document: a GIN full-text index on PostgreSQL, an
 FTS5 index (external content, kept in step by triggers) on SQLite.
 
 Revision ID: 0014
@@ -23,6 +24,8 @@ def upgrade() -> None:
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index('ix_filing_token_created_at', 'filing_token', ['created_at'])
+    with op.batch_alter_table('attachment') as batch_op:
+        batch_op.add_column(sa.Column('uploaded_by', sa.String(80), nullable=True))
     op.create_index('ix_task_available_newest', 'human_task', ['state', 'candidate_group', 'assignee', 'id'])
     op.create_index('ix_task_mine_newest', 'human_task', ['assignee', 'state', 'id'])
     op.create_table(
@@ -59,5 +62,7 @@ def downgrade() -> None:
     op.drop_table('case_search')
     op.drop_index('ix_task_mine_newest', 'human_task')
     op.drop_index('ix_task_available_newest', 'human_task')
+    with op.batch_alter_table('attachment') as batch_op:
+        batch_op.drop_column('uploaded_by')
     op.drop_index('ix_filing_token_created_at', 'filing_token')
     op.drop_table('filing_token')
