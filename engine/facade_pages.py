@@ -13,13 +13,14 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, contextmanager
 from typing import Callable, Iterator, Union
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, case_pages, cases, definitions, disclosure, filing_tokens, pauses, tasks
 from .actors import Actor
 from .context import EngineContext
 from .errors import EngineError, InvalidInput, NotFound, Rejected
-from .models import Case
+from .models import Case, Task
 
 FormData = Union[dict, Callable[[dict], dict]]  # the data, or a parser of the submission given the form schema
 
@@ -84,6 +85,7 @@ class PageOperations:
     def _task_page(self, session: Session, actor: Actor, task_id: int) -> dict:
         task = case_pages.get_task(self.ctx, session, actor, task_id)
         task["intake_form"] = self._intake_form(session, task["case_id"])
+        task["forms"] = self._forms(session, task["case_id"])
         return task
 
     def _case_page(self, session: Session, actor: Actor, detail: dict, clock: bool = True) -> dict:
@@ -93,7 +95,18 @@ class PageOperations:
                 shown = pauses.case_clock(self.ctx, session, actor, detail["id"], self.ctx.now())
             except EngineError:
                 shown = None  # the panel is left out, as for a case whose clock the viewer may not see
-        return {"case": detail, "intake_form": self._intake_form(session, detail["id"]), "clock": shown}
+        return {"case": detail, "intake_form": self._intake_form(session, detail["id"]),
+                "forms": self._forms(session, detail["id"]), "clock": shown}
+
+    def _forms(self, session: Session, case_id: int) -> dict:
+        """Every form of the case's own process version ({file name: schema}), to label the results
+        of its steps: those of its completed tasks first, in the order they were completed."""
+        definition_id = session.get(Case, case_id).definition_id
+        forms = self.ctx.definitions.get(session, definition_id).summary.get("forms") or {}
+        done = session.scalars(select(Task.form_name).where(Task.case_id == case_id, Task.completed_at.is_not(None))
+                               .order_by(Task.completed_at, Task.id)).all()
+        ordered = [name for name in dict.fromkeys(done) if name in forms]
+        return {name: forms[name] for name in ordered + [n for n in forms if n not in ordered]}
 
     def _intake_form(self, session: Session, case_id: int) -> dict:
         """The intake form of the case's own process version, to label its facts."""

@@ -13,7 +13,7 @@ from engine.errors import Forbidden, InvalidInput
 
 from .auth import current_actor, login_required
 from .clock import show_clock
-from .forms_render import case_facts
+from .forms_render import case_facts, result_sections
 from .i18n import STATUS_LABELS
 
 bp = Blueprint("cases", __name__)
@@ -71,9 +71,10 @@ def render_case(page: dict, status: int = 200):
     committee asked for) and `events` (an opened sealed case's history) are shown only in the
     answer to that request, never stored."""
     case = page["case"]
-    facts, recorded = case_facts(case.get("data"), page.get("intake_form") or {})
+    facts, _recorded = case_facts(case.get("data"), page.get("intake_form") or {})
+    sections, recorded = result_sections(case.get("data"), page.get("forms"), page.get("intake_form"))
     show_clock(case["id"], page.get("clock"))
-    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded,
+    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded, sections=sections,
                            revealed=page.get("revealed"), opened_events=page.get("events")), status
 
 

@@ -313,6 +313,38 @@ def case_facts(data: dict | None, schema: dict | None) -> tuple[list, list]:
     return facts, recorded
 
 
+def result_sections(data: dict | None, forms: dict | None, intake: dict | None,
+                    current: dict | None = None) -> tuple[list, list]:
+    """The results of the case's steps as readable sections: one per form in the order `forms` lists
+    them (the engine lists completed steps first), not the intake form nor the task's own, headed by
+    the form's name, its filled fields labelled with option names; then
+    what no form describes, as (name, label, value) rows (handlers' raw result objects left out)."""
+    data = data or {}
+    skip = {id(intake), id(current)}
+    described = {f.name for f in form_fields(intake)} | {f.name for f in form_fields(current)}
+    sections = []
+    for schema in (forms or {}).values():
+        if not isinstance(schema, dict) or id(schema) in skip or schema == intake or schema == current:
+            continue
+        rows = [(f.name, f.label, _shown(data[f.name], f)) for f in form_fields(schema)
+                if f.name not in described and data.get(f.name) not in (None, "", [])]
+        described |= {f.name for f in form_fields(schema)}
+        if rows:
+            sections.append((form_title(schema), rows))
+    rest = [(name, name.replace("_", " "), value) for name, value in data.items()
+            if name not in described and value not in (None, "", [], {}) and not isinstance(value, dict)]
+    return sections, rest
+
+
+def form_title(schema: dict) -> str:
+    """A form's name in the reader's language: `x-title`, else its title (Chinese) or, for an
+    English reader, its description (the shipped forms put the English name there)."""
+    if schema.get("x-title"):
+        return _localized(schema["x-title"])
+    english = str(get_locale() or "").startswith("en")
+    return str((schema.get("description") if english else None) or schema.get("title") or "")
+
+
 def _shown(value, f: Field):
     """Enum values by their option names."""
     options = dict(f.options)

@@ -8,7 +8,8 @@ from werkzeug.datastructures import MultiDict
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required, safe_next
-from .forms_render import case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text
+from .forms_render import (case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text,
+                           result_sections)
 from .public import uploaded_files
 
 bp = Blueprint("inbox", __name__)
@@ -73,10 +74,12 @@ def unclaim(task_id: int):
 def render_task(task: dict, values: MultiDict, errors=None, general=None, status: int = 200):
     """The task page (`ComplaintEngine.task_page`): the case's facts beside the task's form."""
     case = task.get("case") or {}
-    facts, recorded = case_facts(case.get("data"), task.get("intake_form") or {})
+    facts, _recorded = case_facts(case.get("data"), task.get("intake_form") or {})
+    sections, recorded = result_sections(case.get("data"), task.get("forms"), task.get("intake_form"),
+                                         task.get("form"))
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
-                           facts=facts, recorded=recorded,
+                           facts=facts, recorded=recorded, sections=sections,
                            holds=task.get("assignee") == current_actor().username)
     return page, status
 
