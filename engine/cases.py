@@ -289,6 +289,22 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
     return post_message_to(ctx, session, find_by_receipt(ctx, session, receipt), body, attachments)
 
 
+def write_to_complainant(ctx: EngineContext, session: Session, actor: Actor, case_id: int, body: str) -> dict:
+    """Staff who may see the case write to its complainant or reporter: the message appears on the
+    tracking page (and goes to the outbox when an address is known), audited. A sealed case takes
+    no messages; on a confidential one the author's name is not shown to the reporter."""
+    _check_message(body)
+    case = load_visible_case(session, actor, case_id, for_update=True)
+    if case.status == "sealed":
+        raise NotFound("no such case")
+    now = ctx.now()
+    step = CaseStep(ctx, session, case, ctx.definitions.get(session, case.definition_id), actor.username, now)
+    step.post_to_complainant("message", body.strip(), author=actor.username)
+    audit.record(session, at=now, actor=actor.username, kind="message_to_complainant", case_id=case.id,
+                 detail={"characters": len(body.strip())})
+    return {"case_id": case.id, "at": to_iso(now)}
+
+
 def _check_message(body) -> None:
     if not isinstance(body, str) or not body.strip():
         raise InvalidInput("the message is empty", {"body": "this field is required"})

@@ -61,6 +61,17 @@ class PageOperations:
         with self._tx() as session:
             return self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
 
+    def write_to_complainant(self, actor: Actor, case_id: int, body: str) -> dict:
+        """Staff write to the case's complainant or reporter from the case page. Answers {"posted"} or,
+        refused, {"refused": InvalidInput, **the case page} with nothing saved."""
+        with self._tx() as session:
+            try:
+                with attempt(session):
+                    return {"posted": cases.write_to_complainant(self.ctx, session, actor, case_id, body)}
+            except InvalidInput as error:
+                page = self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+                return {"refused": error, **page}
+
     def case_page_revealing(self, actor: Actor, case_id: int, reason: str) -> dict:
         """The committee reveals the reporter's identity (audited) and sees the case page with it."""
         with self._tx() as session:
