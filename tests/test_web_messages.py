@@ -47,3 +47,13 @@ def test_a_whistleblower_case_speaks_of_the_reporter_and_hides_the_author(client
     tracking = client.post("/track", data={"receipt": receipt}).get_data(as_text=True)
     assert "我们已收到线索，正在核实。" in tracking and "integ1" not in tracking
     assert "integ1" not in repr(engine.public_case(receipt))
+
+
+def test_the_triage_note_reaches_the_reporter_when_the_report_is_accepted(client, engine, work):
+    receipt, case_id = filed_case(client, engine, "internal_report", viewer="integ1")
+    work(case_id, "triage", "integ1", decision="accept", reason="线索具体",
+         note_to_reporter="感谢您提供的线索，我们将认真核查。")
+    bodies = [m["body"] for m in engine.public_case(receipt)["messages"]]
+    assert any("感谢您提供的线索，我们将认真核查。" in b and "已受理" in b for b in bodies)
+    open_steps = [t["element_id"] for t in engine.get_case(engine.actor_for("comm1"), case_id)["open_tasks"]]
+    assert open_steps == ["form_team"]
