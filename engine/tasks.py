@@ -83,8 +83,8 @@ LIST_COLUMNS = (Task.id, Task.case_id, Task.name, Task.element_id, Task.lane, Ta
                 Task.assignee, Task.state, Task.created_at, Task.due_at, Task.completed_at, Task.completed_by,
                 Case.number.label("case_number"), Case.type_key.label("type_key"), Case.deadlines,
                 Case.provisional_deadlines, Case.paused_at, ProcessDefinition.name.label("type_name"),
-                CaseSearch.subject.label("subject"), CaseSearch.complainant.label("complainant"), Case.confidential, Case.anonymous, Case.personal_sealed,
-                Case.definition_id)
+                CaseSearch.subject.label("subject"), CaseSearch.complainant.label("complainant"),
+                Case.confidential, Case.anonymous, Case.personal_sealed, Case.definition_id)
 DUE_FILTERS = ("overdue", "due_soon")
 
 
