@@ -21,6 +21,7 @@ from .models import Case, CaseSearch
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+", re.UNICODE)
 MAX_QUERY_TOKENS = 12
+LITERAL = re.compile(r"[^\w\s\-]", re.UNICODE)
 
 
 def tokens(value: str) -> list[str]:
@@ -69,18 +70,19 @@ def matching_cases(ctx: EngineContext, session: Session, q: str):
     """A condition on Case: its number contains the text, or its document holds every token of it,
     or the whole text is one of its personal values."""
     q = q.strip()[:200]
-    words = tokens(q)[:MAX_QUERY_TOKENS]
-    wanted = [w for w in words] or ["\x00"]
+    # Words only: a query with symbols (%, _, \ ...) asks for that literal text, which the number
+    # and category comparisons take literally; dropping the symbols would find far more.
+    words = [] if LITERAL.search(q) else tokens(q)[:MAX_QUERY_TOKENS]
+    key = _key(ctx, q)
     if session.get_bind().dialect.name == "postgresql":
         vector = func.to_tsvector(literal_column("'simple'"), CaseSearch.doc)
-        text_match = select(CaseSearch.case_id).where(
-            vector.op("@@")(func.plainto_tsquery(literal_column("'simple'"), " ".join(wanted))))
-        key_match = select(CaseSearch.case_id).where(
-            vector.op("@@")(func.plainto_tsquery(literal_column("'simple'"), _key(ctx, q))))
+        query = func.plainto_tsquery(literal_column("'simple'"), key)
+        if words:  # every word, or the whole text as a personal value
+            query = func.plainto_tsquery(literal_column("'simple'"), " ".join(words)).op("||")(query)
+        found = select(CaseSearch.case_id).where(vector.op("@@")(query))
     else:
-        fts = text("SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH :m")
-        text_match = fts.bindparams(m=" ".join(f'"{w}"' for w in wanted)).columns(literal_column("rowid"))
-        key_match = text("SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH :k") \
-            .bindparams(k=f'"{_key(ctx, q)}"').columns(literal_column("rowid"))
+        match = f'"{key}"' if not words else "(" + " ".join(f'"{w}"' for w in words) + f') OR "{key}"'
+        found = text("SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH :m") \
+            .bindparams(m=match).columns(literal_column("rowid"))
     like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(Case.number.ilike(like, escape="\\"), Case.id.in_(text_match), Case.id.in_(key_match))
+    return or_(Case.number.ilike(like, escape="\\"), Case.id.in_(found))
