@@ -206,7 +206,7 @@ class Task(Base):
     __table_args__ = (Index("ix_task_available", "state", "candidate_group", "assignee", "due_at", "id"),
                       Index("ix_task_mine", "assignee", "state", "due_at", "id"),
                       # the inbox sorted newest first (migration 0014)
-                      Index("ix_task_available_newest", "state", "candidate_group", "assignee", "id"),
+                      Index("ix_task_available_newest", "candidate_group", "assignee", "state", "id"),
                       Index("ix_task_mine_newest", "assignee", "state", "id"),
                       Index("ix_task_remind", "state", "reminded_at", "remind_at"),
                       Index("ix_task_escalate", "state", "escalated_at", "escalate_at"))

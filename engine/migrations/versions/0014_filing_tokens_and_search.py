@@ -26,7 +26,7 @@ def upgrade() -> None:
     op.create_index('ix_filing_token_created_at', 'filing_token', ['created_at'])
     with op.batch_alter_table('attachment') as batch_op:
         batch_op.add_column(sa.Column('uploaded_by', sa.String(80), nullable=True))
-    op.create_index('ix_task_available_newest', 'human_task', ['state', 'candidate_group', 'assignee', 'id'])
+    op.create_index('ix_task_available_newest', 'human_task', ['candidate_group', 'assignee', 'state', 'id'])
     op.create_index('ix_task_mine_newest', 'human_task', ['assignee', 'state', 'id'])
     op.create_table(
         'case_search',
