@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, paging, receipts, type_rules
+from . import audit, definitions, paging, receipts, search, type_rules
 from .access import listed_case_ids, load_visible_case, may_reveal_identity, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -68,6 +68,7 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     case.receipt_lookup, case.receipt_hash = lookup, receipts.hash_receipt(receipt, ctx.hash_cost)
     session.add(case)
     session.flush()
+    search.index_case(ctx, session, case, intake, accepted, personal)
     for f in files:
         session.add(Attachment(case_id=case.id, uploaded_at=now, **{**f, "data": ctx.cipher.seal_bytes(f["data"])}))
     step = CaseStep(ctx, session, case, definition, actor.username if actor else "complainant", now)
@@ -80,6 +81,25 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
     step.start(accepted)
     step.finish()
     return {"id": case.id, "number": case.number, "status": case.status, "receipt": receipt}
+
+
+def attach_task_files(ctx: EngineContext, session: Session, task: dict, form: dict | None, attachments: list[dict],
+                      username: str) -> int:
+    """Files sent with a task's form (only a form with `x-attachments` takes them), kept encrypted
+    on the case and audited; the complainant's view does not list them."""
+    if not attachments:
+        return 0
+    if not (form or {}).get("x-attachments"):
+        raise InvalidInput("this task's form takes no files", {"attachments": "this form takes no files"})
+    files = _check_attachments(ctx, form, attachments)
+    now = ctx.now()
+    for f in files:
+        session.add(Attachment(case_id=task["case_id"], uploaded_at=now, uploaded_by=username,
+                               **{**f, "data": ctx.cipher.seal_bytes(f["data"])}))
+    audit.record(session, at=now, actor=username, kind="task_files_attached", case_id=task["case_id"],
+                 detail={"task": task["id"], "element_id": task.get("element_id"),
+                         "files": [f["filename"] for f in files]})
+    return len(files)
 
 
 def _check_attachments(ctx: EngineContext, intake: dict, attachments: list[dict]) -> list[dict]:
@@ -133,7 +153,7 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
     now = ctx.now()
     n = paging.check_limit(per_page)
     after = paging.decode("cases", cursor, (int,))
-    matching = matching_cases(actor, type, status, overdue, q, now)
+    matching = matching_cases(ctx, session, actor, type, status, overdue, q, now)
     query = listed_columns(matching)
     if after is not None:
         query = query.where(Case.id < after[0])
@@ -148,9 +168,10 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
                          page=page or 1, per_page=n)
 
 
-def matching_cases(actor: Actor, type: str | None, status: str | None, overdue: bool, q: str | None,
-                   now: datetime):
-    """The ids of the cases the actor may see that match the list's filters (a select)."""
+def matching_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | None, status: str | None,
+                   overdue: bool, q: str | None, now: datetime):
+    """The ids of the cases the actor may see that match the list's filters (a select); `q` finds
+    cases by number, category, subject, description and names (engine.search)."""
     matching = select(Case.id).where(visible_cases(actor))
     if type:
         matching = matching.where(Case.type_key == type)
@@ -160,7 +181,7 @@ def matching_cases(actor: Actor, type: str | None, status: str | None, overdue: 
         matching = matching.where(Case.status == "open", Case.next_due < now)
     if q and q.strip():
         like = like_pattern(q.strip())
-        matching = matching.where(or_(Case.number.ilike(like, escape="\\"), Case.category.ilike(like, escape="\\")))
+        matching = matching.where(or_(Case.category.ilike(like, escape="\\"), search.matching_cases(ctx, session, q)))
     return matching
 
 
@@ -198,7 +219,8 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
         "open_tasks": [describe_task(t, case, definition, now) for t in tasks],
         "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "direction": m.direction, "kind": m.kind,
                       "body": m.body, "author": m.author} for m in messages],
-        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
+        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
+                         "uploaded_by": f.uploaded_by}
                         for f in files],
         "failure": case.failure, "personal_masked": bool(names) and (omit_identity or not show),
         "sealed": case.status == "sealed", "personal_erased": case.personal_erased_at is not None,
@@ -259,12 +281,21 @@ def public_view_of(ctx: EngineContext, session: Session, case: Case) -> dict:
     """What the complainant sees of a case whose receipt was already verified."""
     definition = ctx.definitions.get(session, case.definition_id)
     messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id)))
+    from_complainant = {m.id for m in messages if m.direction == "from_complainant"}
+    files = session.execute(select(Attachment.filename, Attachment.size, Attachment.message_id)
+                            .where(Attachment.case_id == case.id, Attachment.uploaded_by.is_(None))
+                            .order_by(Attachment.id)).all()
+    sent = {}  # the complainant's own files: those filed with the report and with their messages
+    for f in files:
+        if f.message_id is None or f.message_id in from_complainant:
+            sent.setdefault(f.message_id, []).append({"filename": f.filename, "size": f.size})
     return {
+        "files": sent.get(None, []),
         "number": case.number, "type": case.type_key, "type_name": definition.name, "status": case.status,
         "created_at": to_iso(aware(case.created_at)),
         "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "kind": m.kind,
                       "from": "complainant" if m.direction == "from_complainant" else "organisation",
-                      "body": m.body} for m in messages if m.kind != "request"],
+                      "body": m.body, "files": sent.get(m.id, [])} for m in messages if m.kind != "request"],
         "requests": [{"id": m.id, "at": to_iso(aware(m.at)), "body": m.body, "answered": m.answered}
                      for m in messages if m.kind == "request"],
     }
@@ -275,6 +306,22 @@ def post_public_message(ctx: EngineContext, session: Session, receipt: str, body
     """The complainant writes: answers open requests, and staff see it on the case."""
     _check_message(body)
     return post_message_to(ctx, session, find_by_receipt(ctx, session, receipt), body, attachments)
+
+
+def write_to_complainant(ctx: EngineContext, session: Session, actor: Actor, case_id: int, body: str) -> dict:
+    """Staff who may see the case write to its complainant or reporter: the message appears on the
+    tracking page (and goes to the outbox when an address is known), audited. A sealed case takes
+    no messages; on a confidential one the author's name is not shown to the reporter."""
+    _check_message(body)
+    case = load_visible_case(session, actor, case_id, for_update=True)
+    if case.status == "sealed":
+        raise NotFound("no such case")
+    now = ctx.now()
+    step = CaseStep(ctx, session, case, ctx.definitions.get(session, case.definition_id), actor.username, now)
+    step.post_to_complainant("message", body.strip(), author=actor.username)
+    audit.record(session, at=now, actor=actor.username, kind="message_to_complainant", case_id=case.id,
+                 detail={"characters": len(body.strip())})
+    return {"case_id": case.id, "at": to_iso(now)}
 
 
 def _check_message(body) -> None:

@@ -5,6 +5,8 @@ generates one into the instance folder, never into the repository.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -23,6 +25,12 @@ class FieldCipher:
         if not keys:
             raise ValueError("FIELD_ENCRYPTION_KEY is not configured")
         self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
+        self._blind_key = hashlib.sha256(b"search-key:" + keys[0].encode()).digest()
+
+    def blind(self, text: str) -> str:
+        """A keyed hash of a personal value, so search can find it without storing it readable
+        (search keys made before a key rotation no longer match)."""
+        return hmac.new(self._blind_key, text.encode(), hashlib.sha256).hexdigest()[:24]
 
     def seal(self, values: dict) -> bytes:
         return self._fernet.encrypt(json.dumps(values, ensure_ascii=False).encode())

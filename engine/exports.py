@@ -77,7 +77,7 @@ def case_list(ctx: EngineContext, session: Session, actor: Actor, *, fmt: str, f
     if fmt not in LIST_FORMATS:
         raise InvalidInput("unknown export format", {"format": " or ".join(LIST_FORMATS)})
     now = ctx.now()
-    matching = matching_cases(actor, filters.get("type"), filters.get("status"), bool(filters.get("overdue")),
+    matching = matching_cases(ctx, session, actor, filters.get("type"), filters.get("status"), bool(filters.get("overdue")),
                               filters.get("q"), now)
     query = listed_columns(matching)
     counted = [0]

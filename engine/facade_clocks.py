@@ -122,14 +122,18 @@ class ClockOperations:
         return notifications.send_outbox(self.ctx, sender)
 
     def inbox(self, actor: Actor, which: str | None = None, cursors: dict | None = None,
-              limit: int | None = None) -> dict:
+              limit: int | None = None, q: str | None = None, sort: str = "due") -> dict:
         """The inbox's two lists, one page each, most urgent first, optionally only overdue or
-        due-soon tasks; each task says whether its due time rests on a provisional calendar.
-        `cursors`: {"mine": cursor, "available": cursor}."""
+        due-soon tasks, or only tasks of cases the search `q` finds, soonest due (`sort="due"`) or
+        newest (`"newest"`) first; each task says whether its due time rests on a provisional
+        calendar. `cursors`: {"mine": cursor, "available": cursor}."""
         which = which if which in tasks.DUE_FILTERS else None
+        sort = sort if sort in tasks.SORTS else "due"
         with self._tx() as session:
-            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope), which)
+            lists = {scope: tasks.list_tasks(self.ctx, session, actor, scope, limit, (cursors or {}).get(scope),
+                                             which, q, sort)
                      for scope in ("mine", "available")}
             saved = saved_filters.list_filters(self.ctx, session, actor)["items"]  # with their counts
             watches = workload.may_watch(session, actor)
-        return {**lists, "filter": which, "saved_filters": saved, "may_watch_workload": watches}
+        return {**lists, "filter": which, "q": (q or "").strip(), "sort": sort, "saved_filters": saved,
+                "may_watch_workload": watches}

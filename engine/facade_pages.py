@@ -13,14 +13,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, contextmanager
 from typing import Callable, Iterator, Union
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, case_pages, cases, definitions, disclosure, pauses, tasks, timeline
+from . import audit, case_pages, cases, definitions, disclosure, filing_tokens, pauses, tasks, timeline
 from .actors import Actor
 from .context import EngineContext
 from .handing_on.page import task_page_operations
 from .errors import EngineError, InvalidInput, NotFound, Rejected
-from .models import Case
+from .models import Case, Task
 
 FormData = Union[dict, Callable[[dict], dict]]  # the data, or a parser of the submission given the form schema
 
@@ -38,7 +39,8 @@ class PageOperations:
         with self._tx() as session:
             return self._task_page(session, actor, task_id)
 
-    def complete_task_and_next(self, actor: Actor, task_id: int, data: FormData) -> dict:
+    def complete_task_and_next(self, actor: Actor, task_id: int, data: FormData,
+                               attachments: list[dict] | None = None) -> dict:
         """Complete a held task from its form. `data` may be a parser called with the task's
         form schema. Answers {"completed": True, "task": {"id", "name", "case_number"},
         "case_status", "next_tasks"} or, when the engine refuses the form,
@@ -49,6 +51,8 @@ class PageOperations:
                 with attempt(session):
                     payload = data(task["form"]) if callable(data) else data
                     result = tasks.complete_task(self.ctx, session, actor, task_id, payload)
+                    cases.attach_task_files(self.ctx, session, task, task["form"], attachments or [],
+                                            actor.username)
             except InvalidInput as error:
                 return {"completed": False, "refused": error, "task": self._task_page(session, actor, task_id)}
             return {"completed": True, "task": {k: task[k] for k in ("id", "name", "case_number")}, **result}
@@ -57,6 +61,17 @@ class PageOperations:
         """The case page: {"case", "intake_form", "clock"} (clock None when it may not be shown)."""
         with self._tx() as session:
             return self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+
+    def write_to_complainant(self, actor: Actor, case_id: int, body: str) -> dict:
+        """Staff write to the case's complainant or reporter from the case page. Answers {"posted"} or,
+        refused, {"refused": InvalidInput, **the case page} with nothing saved."""
+        with self._tx() as session:
+            try:
+                with attempt(session):
+                    return {"posted": cases.write_to_complainant(self.ctx, session, actor, case_id, body)}
+            except InvalidInput as error:
+                page = self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+                return {"refused": error, **page}
 
     def case_page_revealing(self, actor: Actor, case_id: int, reason: str) -> dict:
         """The committee reveals the reporter's identity (audited) and sees the case page with it."""
@@ -88,6 +103,7 @@ class PageOperations:
         task = case_pages.get_task(self.ctx, session, actor, task_id)
         task["intake_form"] = self._intake_form(session, task["case_id"])
         task["operations"] = task_page_operations(self.ctx, session, actor, task_id)
+        task["forms"] = self._forms(session, task["case_id"])
         return task
 
     def _case_page(self, session: Session, actor: Actor, detail: dict, clock: bool = True) -> dict:
@@ -97,7 +113,18 @@ class PageOperations:
                 shown = pauses.case_clock(self.ctx, session, actor, detail["id"], self.ctx.now())
             except EngineError:
                 shown = None  # the panel is left out, as for a case whose clock the viewer may not see
-        return {"case": detail, "intake_form": self._intake_form(session, detail["id"]), "clock": shown}
+        return {"case": detail, "intake_form": self._intake_form(session, detail["id"]),
+                "forms": self._forms(session, detail["id"]), "clock": shown}
+
+    def _forms(self, session: Session, case_id: int) -> dict:
+        """Every form of the case's own process version ({file name: schema}), to label the results
+        of its steps: those of its completed tasks first, in the order they were completed."""
+        definition_id = session.get(Case, case_id).definition_id
+        forms = self.ctx.definitions.get(session, definition_id).summary.get("forms") or {}
+        done = session.scalars(select(Task.form_name).where(Task.case_id == case_id, Task.completed_at.is_not(None))
+                               .order_by(Task.completed_at, Task.id)).all()
+        ordered = [name for name in dict.fromkeys(done) if name in forms]
+        return {name: forms[name] for name in ordered + [n for n in forms if n not in ordered]}
 
     def _intake_form(self, session: Session, case_id: int) -> dict:
         """The intake form of the case's own process version, to label its facts."""
@@ -111,29 +138,54 @@ class PageOperations:
             return _public_type(session, type_key)
 
     def file_public_report(self, type_key: str, data: FormData, attachments: list[dict] | None = None,
-                           anonymous: bool = False) -> dict:
+                           anonymous: bool = False, form_token: str | None = None) -> dict:
         """A public filing from the report form. `data` may be a parser called with the intake
         form. Answers {"type", "filed": {"id", "number", "status", "receipt"}} or, refused,
-        {"type", "refused": InvalidInput or Rejected} with nothing saved."""
+        {"type", "refused": InvalidInput or Rejected} with nothing saved. With the form's one-time
+        `form_token`, a second submit of the same form files nothing and answers the first filing
+        (`"repeated": True`)."""
         with self._tx() as session:
             ptype = _public_type(session, type_key)
             try:
                 with attempt(session):
+                    earlier = filing_tokens.claim(self.ctx, session, form_token) if form_token else None
+                    if earlier is not None:
+                        return {"type": ptype, "repeated": True,
+                                "filed": filing_tokens.filed(self.ctx, session, form_token)}
                     payload = data(ptype["intake_form"]) if callable(data) else data
                     filed = cases.file_case(self.ctx, session, None, type_key, payload, attachments or [], anonymous)
+                    if form_token:
+                        filing_tokens.record(self.ctx, session, form_token, filed)
             except (InvalidInput, Rejected) as error:
                 return {"type": ptype, "refused": error}
             return {"type": ptype, "filed": filed}
 
-    def track_message(self, receipt: str, body: str, attachments: list[dict] | None = None) -> dict:
+    def filed_report(self, form_token: str, forget: bool = False) -> dict:
+        """What a public form filed, for the receipt page: {"type", "filed"} with the receipt while it
+        is still held; `forget` empties it (the complainant saved it). NotFound for an unknown token."""
+        with self._tx() as session:
+            filed = filing_tokens.filed(self.ctx, session, form_token)
+            if forget:
+                filing_tokens.forget_receipt(session, form_token)
+            row = definitions.latest(session, filed["type_key"])
+            return {"type": definitions.describe(row), "filed": filed}
+
+    def track_message(self, receipt: str, body: str, attachments: list[dict] | None = None,
+                      form_token: str | None = None) -> dict:
         """The complainant writes about their case: the receipt is verified ONCE, the message
         posted and the case read back in the same transaction. Answers {"case", "posted"} or,
-        refused, {"case", "refused": InvalidInput} with nothing saved; NotFound for a wrong receipt."""
+        refused, {"case", "refused": InvalidInput} with nothing saved; NotFound for a wrong receipt.
+        With the form's one-time `form_token`, sending the same form again (a reload) posts nothing
+        and answers {"case", "repeated": True}."""
         with self._tx() as session:
             case = cases.find_by_receipt(self.ctx, session, receipt)
             try:
                 with attempt(session):
+                    if form_token and filing_tokens.claim(self.ctx, session, form_token) is not None:
+                        return {"case": cases.public_view_of(self.ctx, session, case), "repeated": True}
                     posted = cases.post_message_to(self.ctx, session, case, body, attachments or [])
+                    if form_token:
+                        filing_tokens.record(self.ctx, session, form_token, {"id": case.id})
             except InvalidInput as error:
                 return {"case": cases.public_view_of(self.ctx, session, case), "refused": error}
             return {"case": cases.public_view_of(self.ctx, session, case), "posted": posted}

@@ -35,6 +35,19 @@ from datetime import datetime
 from typing import Any, Callable, Protocol
 
 
+class FieldRefused(ValueError):
+    """A handler refuses what a person entered in one field of the task form that led to it: the
+    step is undone and the form comes back with this reason beside that field (400, details
+    {field: {"message", "zh_CN", "en"}}), in the reader's language."""
+
+    def __init__(self, field: str, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.field, self.zh, self.en = field, zh, en
+
+    def detail(self) -> dict:
+        return {"message": self.en, "zh_CN": self.zh, "en": self.en}
+
+
 class CaseLookups(Protocol):
     """Read-mostly services a handler may use; the engine provides them inside the step's transaction."""
 

@@ -273,6 +273,9 @@ class Task(Base):
     __tablename__ = "human_task"
     __table_args__ = (Index("ix_task_available", "state", "candidate_group", "assignee", "due_at", "id"),
                       Index("ix_task_mine", "assignee", "state", "due_at", "id"),
+                      # the inbox sorted newest first (migration 0014)
+                      Index("ix_task_available_newest", "candidate_group", "assignee", "state", "id"),
+                      Index("ix_task_mine_newest", "assignee", "state", "id"),
                       Index("ix_task_remind", "state", "reminded_at", "remind_at"),
                       Index("ix_task_escalate", "state", "escalated_at", "escalate_at"),
                       # partial: holds only the stuck rows, so no other query is tempted by it
@@ -387,6 +390,8 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(Stamp)
+    # staff who attached it with a task's form (None: the complainant's, with the report or a message)
+    uploaded_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class Notification(Base):
@@ -540,3 +545,28 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(100))
     criteria: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class FilingToken(Base):
+    """A public form's one-time token: a second submit of the same form (a double click, a reload
+    of the POST) answers with the case the first one filed. The receipt is held sealed only until
+    the complainant has seen it (`receipt_sealed` emptied then, or read no more after an hour)."""
+    __tablename__ = "filing_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_case.id"), nullable=True)
+    receipt_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp, index=True)
+
+
+class CaseSearch(Base):
+    """What search finds a case by, one row per case: its subject (the intake form's
+    `x-subject-field`) and a document of search tokens (engine/search.py): word and two-character
+    tokens of the intake form's non-personal text, and keyed hashes of its personal values (so a
+    complainant's name is found without being stored readable). PostgreSQL indexes the document
+    with a GIN full-text index, SQLite with an FTS5 table over it (migration 0014)."""
+    __tablename__ = "case_search"
+    case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), primary_key=True)
+    subject: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # the complainant's name as lists show it, only when the form keeps it readable (not `x-personal`)
+    complainant: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    doc: Mapped[str] = mapped_column(Text, default="")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions
+from . import audit, definitions, search
 from .actors import Actor
 from .context import EngineContext
 from .errors import Forbidden, InvalidInput, NotFound
@@ -80,6 +80,7 @@ def erase_case(ctx: EngineContext, session: Session, case: Case, now: datetime) 
     case.workflow_json = json.dumps(scrub(json.loads(case.workflow_json), secrets))
     case.personal_sealed, case.receipt_lookup, case.receipt_hash = None, None, None
     case.personal_erased_at = now
+    search.forget_personal(session, case.id, secrets)
     messages = list(session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id)))
     for m in messages:
         m.body = ERASED if m.direction == "from_complainant" else scrub(m.body, secrets)

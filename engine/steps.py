@@ -23,8 +23,8 @@ from . import access, audit, calendar_store, notifications, retime, task_alerts,
 from .clock import aware
 from .context import EngineContext
 from .definitions import Definition
-from .errors import WorkflowFailed
-from .handler_api import HandlerContext, check_result
+from .errors import InvalidInput, WorkflowFailed
+from .handler_api import FieldRefused, HandlerContext, check_result
 from .lookups import DatabaseLookups
 from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
 from .runtime import CaseRun
@@ -151,6 +151,8 @@ class CaseStep:
             element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
             details = {"case": self.case.number, "element_id": element}
             original, cause = _root_cause(exc), str(exc).split("\n")[0].strip().rstrip(".")
+            if isinstance(original, FieldRefused):  # a person's entry refused: a field error, not a failure
+                raise InvalidInput(original.en, {original.field: original.detail()}) from exc
             if original is not None:  # what the script or handler raised, stated once
                 stated = f"{type(original).__name__}: {original}"
                 cause = stated if str(original) in cause else f"{cause}: {stated}"

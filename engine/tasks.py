@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, calendar_store, paging, users
+from . import audit, calendar_store, paging, search, users
 from .access import visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -25,7 +25,7 @@ from .context import EngineContext
 from .definitions import Definition
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .forms import validate_form
-from .models import Case, CaseExclusion, ProcessDefinition, Task, TaskCandidate, User
+from .models import Case, CaseExclusion, CaseSearch, ProcessDefinition, Task, TaskCandidate, User
 from .retime import parse_instant
 from .routing import escalation_group, route_to_eligible
 from .steps import SIGN_OFF, CaseStep
@@ -106,7 +106,9 @@ def _may_take(actor: Actor, task: Task) -> bool:
 LIST_COLUMNS = (Task.id, Task.case_id, Task.name, Task.element_id, Task.lane, Task.candidate_group,
                 Task.assignee, Task.state, Task.created_at, Task.due_at, Task.completed_at, Task.completed_by,
                 Case.number.label("case_number"), Case.type_key.label("type_key"), Case.deadlines,
-                Case.provisional_deadlines, Case.paused_at, ProcessDefinition.name.label("type_name"))
+                Case.provisional_deadlines, Case.paused_at, ProcessDefinition.name.label("type_name"),
+                CaseSearch.subject.label("subject"), CaseSearch.complainant.label("complainant"),
+                Case.confidential, Case.anonymous, Case.personal_sealed, Case.definition_id)
 DUE_FILTERS = ("overdue", "due_soon")
 
 
@@ -163,24 +165,52 @@ def _sort_key(row) -> tuple:
     return (due is None, due or datetime.min.replace(tzinfo=timezone.utc), row.id)
 
 
+SORTS = ("due", "newest")
+
+
+def _newest_page_of(session: Session, query, after: tuple | None, n: int) -> list:
+    """Up to n rows of one branch after the cursor, newest task first (id descending)."""
+    if after is not None:
+        query = query.where(Task.id < after[0])
+    return session.execute(query.order_by(Task.id.desc()).limit(n)).all()
+
+
 def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, limit: int | None = None,
-               cursor: str | None = None, due_filter: str | None = None) -> dict:
-    """One page of the inbox, overdue and soonest due first (then undated, oldest first).
-    Eligibility (groups, named candidates, recusal, need-to-know) is all in the SQL; only the
-    columns the list shows are read."""
+               cursor: str | None = None, due_filter: str | None = None, q: str | None = None,
+               sort: str = "due") -> dict:
+    """One page of the inbox, overdue and soonest due first (then undated, oldest first), or with
+    `sort="newest"` the latest arrived first. Eligibility (groups, named candidates, recusal,
+    need-to-know) is all in the SQL; only the columns the list shows are read. `q`: only tasks of
+    cases search finds (engine/search.py)."""
     n = paging.check_limit(limit)
-    after = paging.decode(f"tasks:{scope}", cursor, (datetime, int))
+    newest = sort == "newest"
+    after = (paging.decode(f"tasks:{scope}:newest", cursor, (int,)) if newest
+             else paging.decode(f"tasks:{scope}", cursor, (datetime, int)))
     now = ctx.now()
     branches = _branches(actor, scope)
     base = (select(*LIST_COLUMNS).join(Case, Case.id == Task.case_id)
             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+            .outerjoin(CaseSearch, CaseSearch.case_id == Case.id)
             .where(Task.state == "ready", visible_cases(actor)))
-    rows = heapq.merge(*(_page_of(session, _with_due(base.where(b), due_filter, now), after, n + 1)
-                         for b in branches), key=_sort_key)
+    found = search.matching_cases(ctx, session, q) if q and q.strip() else None
+    if found is not None:
+        base = base.where(found)
+    walk = _newest_page_of if newest else _page_of
+    rows = heapq.merge(*(walk(session, _with_due(base.where(b), due_filter, now), after, n + 1)
+                         for b in branches), key=(lambda row: -row.id) if newest else _sort_key)
     page = list(itertools.islice(rows, n + 1))
-    total, estimate = _total(session, actor, scope, branches, due_filter, now)
-    nxt = paging.encode(f"tasks:{scope}", (aware(page[n - 1].due_at), page[n - 1].id)) if len(page) > n else None
-    return paging.answer([_list_item(row, now) for row in page[:n]], nxt, total, estimate)
+    if found is None:
+        total, estimate = _total(session, actor, scope, branches, due_filter, now)
+    else:
+        total, estimate = paging.capped_count(session, (
+            _with_due(select(Task.id).join(Case, Case.id == Task.case_id)
+                      .where(Task.state == "ready", visible_cases(actor), found, b), due_filter, now)
+            for b in branches))
+    nxt = None
+    if len(page) > n:
+        nxt = (paging.encode(f"tasks:{scope}:newest", (page[n - 1].id,)) if newest
+               else paging.encode(f"tasks:{scope}", (aware(page[n - 1].due_at), page[n - 1].id)))
+    return paging.answer([_list_item(ctx, session, row, now) for row in page[:n]], nxt, total, estimate)
 
 
 EXACT_COUNT_UP_TO = 500
@@ -208,9 +238,25 @@ def _total(session: Session, actor: Actor, scope: str, branches: list, due_filte
     return paging.capped_count(session, exact)
 
 
-def _list_item(row, now: datetime) -> dict:
-    """A list row, with whether its due time rests on a provisional calendar and its clock is paused."""
+def _complainant(ctx: EngineContext, session: Session, row) -> dict:
+    """Who filed, as the inbox shows it: masked on a confidential case, "anonymous", the name the
+    form keeps readable, else the one from the intake form's `x-complainant-field` among the
+    encrypted personal fields (decrypted for this row only)."""
+    if row.confidential:
+        return {"complainant": None, "complainant_masked": True}
+    if row.anonymous or row.complainant or not row.personal_sealed:
+        return {"complainant": row.complainant, "complainant_masked": False}
+    intake = ctx.definitions.get(session, row.definition_id).summary.get("intake_form") or {}
+    field = intake.get("x-complainant-field")
+    name = ctx.cipher.open(row.personal_sealed).get(field) if field else None
+    return {"complainant": name, "complainant_masked": False}
+
+
+def _list_item(ctx: EngineContext, session: Session, row, now: datetime) -> dict:
+    """A list row, with whether its due time rests on a provisional calendar and its clock is paused,
+    the case's subject and who filed it."""
     out = _describe(row, row.case_number, row.type_key, row.type_name, now)
+    out.update(subject=row.subject, anonymous=bool(row.anonymous), **_complainant(ctx, session, row))
     provisional = [(row.deadlines or {}).get(name) for name in (row.provisional_deadlines or [])]
     due = aware(row.due_at)
     out["provisional"] = bool(due) and any(parse_instant(v) == due for v in provisional if v)

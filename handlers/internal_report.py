@@ -26,6 +26,9 @@ NOTICES = {
     "pending": ("您反映的事项目前线索不足，暂存待查。如有新的情况或材料，请通过本回执补充，我们将重新审查。",
                 "Your report lacks concrete information for now and is stored pending. Add facts or documents "
                 "through this receipt and we will look at it again."),
+    "accepted": ("您反映的事项已受理，正在组织核查；核查期间请妥善保管回执，我们可能通过回执页面向您了解情况。",
+                 "Your report has been accepted and is being looked into; keep your receipt, we may ask you "
+                 "questions through the receipt page."),
 }
 FINDINGS = {
     "yes": ("经调查，反映的问题属实，已依规依纪处理。", "The investigation found the report substantiated; action has been taken."),
@@ -54,8 +57,8 @@ def register_report(ctx: HandlerContext, params: dict) -> dict:
 
 
 def notify_reporter(ctx: HandlerContext, params: dict) -> dict:
-    """Operator `internal_report.notice` (params: `outcome` = out_of_scope | pending): the
-    reporter is told why nothing more happens for now, with the triage's note if one was written."""
+    """Operator `internal_report.notice` (params: `outcome` = out_of_scope | pending | accepted): the
+    reporter is told what the triage decided, with the triage's note if one was written."""
     outcome = params.get("outcome")
     if outcome not in NOTICES:
         raise ValueError(f"outcome must be one of {', '.join(NOTICES)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from engine.handler_api import HandlerContext, HandlerRegistry
+from engine.handler_api import FieldRefused, HandlerContext, HandlerRegistry
 
 from .deadlines import during, iso, parse_day, parse_instant, show
 from .messages import case_label, message
@@ -175,12 +175,15 @@ def check_investigators(ctx: HandlerContext, params: dict) -> dict:
     second = str(ctx.data.get("second_investigator") or "").strip()
     holder = ctx.data.get("investigation_completed_by")  # set by the engine when it records who completed a task
     if holder and second == holder:
-        raise ValueError("第二调查人不能是本人 / the second investigator must be someone else")
+        raise FieldRefused("second_investigator", "第二调查人不能是您本人，请选择另一位调查人员。",
+                           "The second investigator must be someone else than you.")
     team = params.get("team") or INVESTIGATORS
     if second not in ctx.lookups.group_members(team):
-        raise ValueError(f"{second or '?'} 不是{team}成员 / is not a member of {team}")
+        raise FieldRefused("second_investigator", f"{second or '?'} 不是调查组成员。",
+                           f"{second or '?'} is not a member of the investigators' group.")
     if second in set(ctx.data.get("recused_users") or []):
-        raise ValueError(f"{second} 应回避 / is recused from this case")
+        raise FieldRefused("second_investigator", f"{second} 应回避本案，请另选一位调查人员。",
+                           f"{second} is recused from this case; choose someone else.")
     return {"data": {"second_investigator": second}, "audit": [{"kind": "second_investigator", "detail": {"user": second}}]}
 
 

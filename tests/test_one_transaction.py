@@ -150,7 +150,9 @@ def test_public_filing_is_one_transaction(client, transactions):
     form = as_form(intake_data("complaint"))
     filed = one_transaction(transactions, lambda: client.post("/report/complaint", data=form,
                                                               content_type="multipart/form-data"))
-    assert filed.status_code == 200 and RECEIPT.search(filed.get_data(as_text=True))
+    assert filed.status_code == 303
+    receipt_page = one_transaction(transactions, lambda: client.get("/filed"))
+    assert RECEIPT.search(receipt_page.get_data(as_text=True))
     refused = one_transaction(transactions, lambda: client.post("/report/complaint", data={**form, "category": "x"},
                                                                 content_type="multipart/form-data"))
     assert refused.status_code == 400

@@ -37,7 +37,7 @@ def file_report(client, type_key: str, **overrides):
     form = as_form(intake_data(type_key, **overrides))
     if type_key == "tender_complaint":
         form["attachments"] = evidence()
-    return client.post(f"/report/{type_key}", data=form, content_type="multipart/form-data")
+    return client.post(f"/report/{type_key}", data=form, content_type="multipart/form-data", follow_redirects=True)
 
 
 def field_block(html: str, name: str) -> str:
@@ -125,23 +125,53 @@ def test_internal_report_may_be_anonymous(client, engine):
     form = as_form(intake_data("internal_report", reporter_name=None, reporter_contact=None,
                                reporter_department=None))
     form["anonymous"] = "on"
-    resp = client.post("/report/internal_report", data=form)
+    resp = client.post("/report/internal_report", data=form, follow_redirects=True)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:2000]
     receipt = RECEIPT.search(resp.get_data(as_text=True)).group(1)
     assert engine.public_case(receipt)["number"].startswith("IR-")
 
 
 def test_receipt_is_shown_once_and_never_in_a_url_or_cookie(client):
-    resp = file_report(client, "complaint")
+    form = as_form(intake_data("complaint"))
+    posted = client.post("/report/complaint", data=form, content_type="multipart/form-data")
+    assert posted.status_code == 303 and posted.headers["Location"].endswith("/filed")
+    resp = client.get("/filed")
     html = resp.get_data(as_text=True)
     receipt = RECEIPT.search(html).group(1)
-    assert resp.status_code == 200 and "Location" not in resp.headers
     assert "no-store" in resp.headers["Cache-Control"]
     assert html.count(receipt) == 1
-    assert receipt not in resp.headers.get("Set-Cookie", "")
+    assert receipt not in posted.headers.get("Set-Cookie", "") + posted.headers["Location"]
     assert receipt not in client.get("/track").get_data(as_text=True)
     assert receipt not in client.get("/").get_data(as_text=True)
     assert 'method="post"' in client.get("/track").get_data(as_text=True)
+
+
+def test_reload_and_language_switch_keep_the_receipt_until_it_is_saved(client, engine):
+    html = file_report(client, "complaint").get_data(as_text=True)
+    receipt = RECEIPT.search(html).group(1)
+    assert "data-print" in html and 'data-copy="#receipt-code"' in html
+    english = client.get("/filed?lang=en").get_data(as_text=True)
+    assert RECEIPT.search(english).group(1) == receipt and "Your receipt code" in english
+    assert RECEIPT.search(client.get("/filed").get_data(as_text=True)).group(1) == receipt  # a reload
+    saved = client.post("/filed/saved")
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/track")
+    assert receipt not in client.get("/filed", follow_redirects=True).get_data(as_text=True)
+    assert engine.public_case(receipt)["status"] == "open"
+
+
+def test_a_double_submit_files_one_case(client, engine):
+    token = re.search(r'name="form_token" value="([^"]+)"', client.get("/report/complaint").get_data(as_text=True))
+    form = {**as_form(intake_data("complaint")), "form_token": token.group(1)}
+    first = client.post("/report/complaint", data=form, follow_redirects=True).get_data(as_text=True)
+    second = client.post("/report/complaint", data=form, follow_redirects=True).get_data(as_text=True)
+    number = re.search(NUMBER["complaint"], first).group(0)
+    assert re.search(NUMBER["complaint"], second).group(0) == number
+    assert RECEIPT.search(second).group(1) == RECEIPT.search(first).group(1)
+    numbers = [c["number"] for c in engine.list_cases(engine.actor_for("admin1"))["items"]]
+    assert numbers.count(number) == 1 and len(numbers) == 1
+    # a fresh form files a new case
+    fresh = client.post("/report/complaint", data=as_form(intake_data("complaint")), follow_redirects=True)
+    assert re.search(NUMBER["complaint"], fresh.get_data(as_text=True)).group(0) != number
 
 
 def test_tracking_with_the_receipt_and_writing_a_message(client, engine):

@@ -95,7 +95,7 @@ def test_claim_and_complete_review_through_the_forms(make_case, login, engine):
     task = open_task(engine, case["id"], "review", "intake1")
     browser = login("intake1")
     resp = browser.post(f"/tasks/{task['id']}/claim", data={"next": "/inbox"})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/inbox")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/tasks/{task['id']}")  # claim opens it
     inbox = browser.get("/inbox").get_data(as_text=True)
     assert case["number"] in inbox.split('id="my-tasks"')[1].split('id="available-tasks"')[0]
     assert 'class="flash flash-success"' in inbox

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from engine.credentials import ensure as ensure_resolved
 from engine.errors import Conflict as EngineConflict
@@ -165,6 +166,24 @@ STAFF_NAV = (
 )
 
 
+# Where a role starts after signing in, first match wins (a page another part of the app serves
+# is used only once it exists); everyone else starts in the inbox.
+LANDING_PAGES = (("admin", "/admin"), ("process_owner", "/process-types"), ("auditor", "/cases"))
+
+
+def landing_url(actor) -> str:
+    """The first page of use for this user: administration, process types, cases, else the inbox."""
+    adapter = current_app.url_map.bind("localhost")
+    for role, path in LANDING_PAGES:
+        if actor is not None and actor.has_role(role):
+            try:
+                adapter.match(path, method="GET")
+            except HTTPException:
+                continue
+            return path
+    return url_for("inbox.index")
+
+
 def navigation_context() -> dict:
     """Header links: the public pages, or the staff pages the user's roles open (those that exist)."""
     actor = current_actor()
@@ -204,7 +223,7 @@ def start_session(signed_in: dict, next_url: str | None):
     if signed_in["enrol_second_factor"]:
         session[ENROL] = True
         return redirect(url_for("auth.second_factor"))
-    return redirect(safe_next(next_url, url_for("inbox.index")))
+    return redirect(safe_next(next_url, landing_url(signed_in["actor"])))
 
 
 def throttled_page(template: str, refusal: TooManyAttempts, **context):
@@ -324,7 +343,7 @@ def second_factor():
                                            "code it shows now.")), 400
         session.pop(ENROL, None)
         flash(_("The second factor is on: from now on, signing in asks for its code."), "info")
-        return redirect(url_for("inbox.index"))
+        return redirect(landing_url(current_actor()))
     try:
         setup = engine().start_second_factor(current_actor())
     except EngineConflict:

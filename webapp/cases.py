@@ -14,7 +14,7 @@ from engine.errors import Forbidden, InvalidInput
 
 from .auth import current_actor, login_required
 from .clock import show_clock
-from .forms_render import case_facts
+from .forms_render import case_facts, result_sections
 from .exports import case_file_labels, case_pdf, list_file
 from .i18n import STATUS_LABELS
 from .timeline_text import asked_language, asked_zone
@@ -69,15 +69,28 @@ def detail(case_id: int):
     return render_case(page)
 
 
-def render_case(page: dict, status: int = 200):
+@bp.route("/cases/<id:case_id>/messages", methods=("POST",))
+@login_required
+def write_to_complainant(case_id: int):
+    """Write to the complainant or reporter (shown on their tracking page); back to the case page."""
+    body = request.form.get("body", "")
+    result = engine().write_to_complainant(current_actor(), case_id, body)
+    if "refused" in result:
+        return render_case(result, 400, message_error=_("Please write your message."), message_body=body)
+    flash(_("Your message was sent; it shows on the tracking page."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#messages-title", code=303)
+
+
+def render_case(page: dict, status: int = 200, **message_form):
     """The case page from one `ComplaintEngine.case_page*` answer; `revealed` (an identity the
     committee asked for) and `events` (an opened sealed case's history) are shown only in the
     answer to that request, never stored."""
     case = page["case"]
-    facts, recorded = case_facts(case.get("data"), page.get("intake_form") or {})
+    facts, _recorded = case_facts(case.get("data"), page.get("intake_form") or {})
+    sections, recorded = result_sections(case.get("data"), page.get("forms"), page.get("intake_form"))
     show_clock(case["id"], page.get("clock"))
-    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded,
-                           revealed=page.get("revealed"), opened_events=page.get("timeline")), status
+    return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded, sections=sections,
+                           revealed=page.get("revealed"), opened_events=page.get("timeline"), **message_form), status
 
 
 @bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))

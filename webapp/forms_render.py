@@ -19,6 +19,7 @@ LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_
                     "measures", "root_cause", "remedy_detail", "comment", "reason", "note",
                     "legal_basis", "evidence_reviewed"}
 NONE_OF_THE_ALTERNATIVES = "is not valid under any of the given schemas"
+AT_LEAST_ONE = "fill in at least one of: "
 TRUE_WORDS = {"on", "true", "1", "yes", "y"}
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
@@ -286,9 +287,13 @@ def field_errors(details, fields: list[Field], extra: tuple[str, ...] = (),
     general: list[str] = []
     items = details.items() if isinstance(details, dict) else enumerate(details or [])
     for key, reason in items:
-        if isinstance(reason, dict):
+        if isinstance(reason, dict) and ("zh_CN" in reason or "en" in reason):
+            reason = _localized({k: v for k, v in reason.items() if k != "message"})
+        elif isinstance(reason, dict):
             key, reason = reason.get("field", key), reason.get("message", reason)
         name = str(key).split(".")[0]
+        if str(reason).startswith(AT_LEAST_ONE):  # the engine names fields: say it with their labels
+            reason = _at_least_one(str(reason), fields)
         if name in known:
             per_field.setdefault(name, reason_text(reason))
         elif NONE_OF_THE_ALTERNATIVES in str(reason) and _alternatives(schema):
@@ -296,6 +301,14 @@ def field_errors(details, fields: list[Field], extra: tuple[str, ...] = (),
         else:
             general.append(reason_text(reason))
     return per_field, general
+
+
+def _at_least_one(reason: str, fields: list[Field]) -> str:
+    """"fill in at least one of: a, b" in the reader's language, with the fields' labels."""
+    labels = {f.name: f.label for f in fields}
+    names = [n.strip() for n in reason[len(AT_LEAST_ONE):].split(",") if n.strip()]
+    separator = "、" if str(get_locale() or "").startswith("zh") else ", "
+    return str(_l("Fill in at least one of: %(fields)s.")) % {"fields": separator.join(labels.get(n, n) for n in names)}
 
 
 def _alternatives(schema: dict | None) -> list[list[str]]:
@@ -324,6 +337,38 @@ def case_facts(data: dict | None, schema: dict | None) -> tuple[list, list]:
     recorded = [(name, name.replace("_", " "), value) for name, value in data.items()
                 if name not in fields and value not in (None, "", [], {})]
     return facts, recorded
+
+
+def result_sections(data: dict | None, forms: dict | None, intake: dict | None,
+                    current: dict | None = None) -> tuple[list, list]:
+    """The results of the case's steps as readable sections: one per form in the order `forms` lists
+    them (the engine lists completed steps first), not the intake form nor the task's own, headed by
+    the form's name, its filled fields labelled with option names; then
+    what no form describes, as (name, label, value) rows (handlers' raw result objects left out)."""
+    data = data or {}
+    skip = {id(intake), id(current)}
+    described = {f.name for f in form_fields(intake)} | {f.name for f in form_fields(current)}
+    sections = []
+    for schema in (forms or {}).values():
+        if not isinstance(schema, dict) or id(schema) in skip or schema == intake or schema == current:
+            continue
+        rows = [(f.name, f.label, _shown(data[f.name], f)) for f in form_fields(schema)
+                if f.name not in described and data.get(f.name) not in (None, "", [])]
+        described |= {f.name for f in form_fields(schema)}
+        if rows:
+            sections.append((form_title(schema), rows))
+    rest = [(name, name.replace("_", " "), value) for name, value in data.items()
+            if name not in described and value not in (None, "", [], {}) and not isinstance(value, dict)]
+    return sections, rest
+
+
+def form_title(schema: dict) -> str:
+    """A form's name in the reader's language: `x-title`, else its title (Chinese) or, for an
+    English reader, its description (the shipped forms put the English name there)."""
+    if schema.get("x-title"):
+        return _localized(schema["x-title"])
+    english = str(get_locale() or "").startswith("en")
+    return str((schema.get("description") if english else None) or schema.get("title") or "")
 
 
 def _shown(value, f: Field):

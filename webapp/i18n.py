@@ -27,6 +27,51 @@ STATUS_LABELS = {
 }
 
 
+MESSAGE_KINDS = {
+    "acknowledgement": _l("acknowledgement of receipt"),
+    "notice": _l("notice"),
+    "reply": _l("reply"),
+    "request": _l("question to the complainant"),
+    "decision": _l("decision"),
+    "message": _l("message"),
+}
+
+PAUSE_KINDS = {
+    "correction": _l("waiting for the complainant's correction"),
+    "expert_review": _l("testing, appraisal or expert review"),
+    "other": _l("other"),
+}
+
+# The names the official holiday schedule (chinese-calendar) gives its holidays.
+HOLIDAY_NAMES = {
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("Anti-Fascist 70th Day"),
+}
+
+
+def _labelled(labels: dict, key) -> str:
+    """A fixed word of the engine's vocabulary in the viewer's language (unknown words as they are)."""
+    label = labels.get(key or "")
+    return str(label) if label else ("" if key is None else str(key))
+
+
+def message_kind(kind) -> str:
+    return _labelled(MESSAGE_KINDS, kind)
+
+
+def pause_kind(kind) -> str:
+    return _labelled(PAUSE_KINDS, kind)
+
+
+def holiday_name(name) -> str:
+    return _labelled(HOLIDAY_NAMES, name)
+
 
 def init_app(app) -> None:
     """Install Babel with our selectors, remember `?lang=`, and add the template helpers."""
@@ -37,6 +82,9 @@ def init_app(app) -> None:
     app.add_template_filter(status_label)
     app.add_template_filter(deadline_label)
     app.add_template_filter(plain_json)
+    app.add_template_filter(file_size)
+    for words in (message_kind, pause_kind, holiday_name):
+        app.add_template_filter(words)
     app.context_processor(language_context)
 
 
@@ -122,9 +170,14 @@ def as_local(value) -> datetime | None:
 
 
 def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant in the viewer's zone; dates and other values are shown as they are."""
+    """An instant in the viewer's zone, written one way everywhere: exact midnight reads as 24:00
+    of the day before (as deadlines are counted), never as 00:00 of the next; dates and other
+    values are shown as they are."""
     local = as_local(value)
     if local is not None:
+        if (local.hour, local.minute, local.second) == (0, 0, 0):
+            day = (local - timedelta(days=1)).strftime("%Y-%m-%d")
+            return f"{day} 24:00" + (":00" if fmt.endswith("%S") else "")
         return local.strftime(fmt)
     if isinstance(value, date):
         return value.isoformat()
@@ -132,10 +185,7 @@ def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def deadline(value) -> str:
-    """A due time; one ending at midnight reads as 24:00 of its last day, as the law counts it."""
-    local = as_local(value)
-    if local is not None and (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
+    """A due time (the same writing as every instant: one ending at midnight reads as 24:00)."""
     return localtime(value)
 
 
@@ -153,6 +203,19 @@ def deadline_label(name: str, labels: dict | None = None) -> str:
     current = str(get_locale() or languages()[0])
     label = given.get(current) or next((given[lang] for lang in languages() if given.get(lang)), None)
     return label or name.replace("_", " ")
+
+
+def file_size(size) -> str:
+    """A file's size in the units people read in either language: 17 B, 2.4 KB, 1.5 MB."""
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def plain_json(value) -> str:

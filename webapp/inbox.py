@@ -8,7 +8,9 @@ from werkzeug.datastructures import MultiDict
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required, safe_next
-from .forms_render import case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text
+from .forms_render import (case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text,
+                           result_sections)
+from .public import uploaded_files
 
 bp = Blueprint("inbox", __name__)
 
@@ -21,15 +23,20 @@ def engine():
 @login_required
 def index():
     """Two lists, overdue and due-soon tasks first: tasks I hold, and unclaimed tasks my groups
-    may take; `?filter=overdue|due_soon` keeps only those; each list pages on by its own cursor
-    (`mine_after`, `available_after`)."""
+    may take, soonest due first or (`?sort=newest`) newest first; `?filter=overdue|due_soon` keeps
+    only those, `?q=` only tasks of cases whose number,
+    subject, description or names match; each list pages on by its own cursor (`mine_after`,
+    `available_after`)."""
     cursors = {scope: request.args.get(f"{scope}_after") or None for scope in ("mine", "available")}
+    q = (request.args.get("q") or "").strip()[:200]
+    sort = request.args.get("sort") or "due"
     try:
-        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors)
+        inbox = engine().inbox(current_actor(), request.args.get("filter"), cursors, q=q or None, sort=sort)
     except InvalidInput:  # a stale or edited page link: start again from the first page
-        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None))
+        return redirect(url_for("inbox.index", filter=request.args.get("filter") or None, q=q or None,
+                                sort=None if sort == "due" else sort))
     return render_template("inbox/index.html", mine=inbox["mine"], available=inbox["available"],
-                           active_filter=inbox["filter"], cursors=cursors,
+                           active_filter=inbox["filter"], cursors=cursors, q=q, sort=inbox["sort"],
                            saved_filters=inbox.get("saved_filters") or [],
                            may_watch_workload=inbox.get("may_watch_workload", False))
 
@@ -42,7 +49,7 @@ def back(default_endpoint: str = "inbox.index", **values):
 @bp.route("/tasks/<id:task_id>/claim", methods=("POST",))
 @login_required
 def claim(task_id: int):
-    """Take a task from the group's list."""
+    """Take a task from the group's list and open it."""
     try:
         task = engine().claim_task(current_actor(), task_id)
     except (Conflict, Forbidden, NotFound) as error:
@@ -50,7 +57,7 @@ def claim(task_id: int):
         return back()
     flash(_("You now hold the task “%(name)s” of case %(number)s.", name=task["name"],
             number=task["case_number"]), "success")
-    return back()
+    return redirect(url_for("inbox.task", task_id=task_id))
 
 
 @bp.route("/tasks/<id:task_id>/unclaim", methods=("POST",))
@@ -69,10 +76,12 @@ def unclaim(task_id: int):
 def render_task(task: dict, values: MultiDict, errors=None, general=None, status: int = 200):
     """The task page (`ComplaintEngine.task_page`): the case's facts beside the task's form."""
     case = task.get("case") or {}
-    facts, recorded = case_facts(case.get("data"), task.get("intake_form") or {})
+    facts, _recorded = case_facts(case.get("data"), task.get("intake_form") or {})
+    sections, recorded = result_sections(case.get("data"), task.get("forms"), task.get("intake_form"),
+                                         task.get("form"))
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
-                           facts=facts, recorded=recorded,
+                           facts=facts, recorded=recorded, sections=sections,
                            holds=(task.get("operations") or {}).get(
                                "holds", task.get("assignee") == current_actor().username))
     return page, status
@@ -93,13 +102,15 @@ def complete(task_id: int):
     form is parsed against the task's schema inside it)."""
     try:
         result = engine().complete_task_and_next(current_actor(), task_id,
-                                                 lambda schema: parse_submission(schema, request.form))
+                                                 lambda schema: parse_submission(schema, request.form),
+                                                 uploaded_files())
     except (Conflict, Forbidden) as error:
         flash(_("The task could not be completed: %(reason)s", reason=reason_text(error.message)), "error")
         return redirect(url_for("inbox.task", task_id=task_id))
     if not result["completed"]:
         found, error = result["task"], result["refused"]
-        errors, general = field_errors(error.details, form_fields(found.get("form")), schema=found.get("form"))
+        errors, general = field_errors(error.details, form_fields(found.get("form")), ("attachments",),
+                                       schema=found.get("form"))
         if not errors and not general:
             general = [reason_text(error.message)]
         return render_task(found, request.form, errors, general, status=400)

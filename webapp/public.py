@@ -1,16 +1,21 @@
 """The public site (no account): choose a complaint type, file a report, follow it with the receipt.
 
-The receipt code is the complainant's only key. It is shown once on the page answering the
-filing (never in a URL, never in the session cookie) and is always sent back in a POST body.
+The receipt code is the complainant's only key. A filing answers with a redirect (post/redirect/get)
+to the receipt page; the report form's one-time token, kept in the session, lets that page show the
+receipt again after a reload or a language switch until the complainant confirms they saved it (the
+receipt itself is never in a URL nor in the session cookie, and is always sent back in a POST body).
+A second submit of the same form files nothing and leads to the same receipt page.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+import secrets
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from engine.errors import NotFound, Rejected
+from engine.errors import InvalidInput, NotFound, Rejected
 
 from .api.errors import ApiError
 from .api.limits import attempt as count_attempt
@@ -24,6 +29,7 @@ REJECTIONS = {
                                 "internal report channel."),
 }
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+FILED = "filed_form"  # the session key holding the last filed form's one-time token
 
 
 def engine():
@@ -61,7 +67,9 @@ def anonymity_offered(ptype: dict) -> bool:
 def render_report_form(ptype: dict, values: MultiDict, errors=None, general=None, status: int = 200):
     """The intake form, with what the person typed and, after a refusal, the reasons per field."""
     schema = ptype.get("intake_form") or {}
+    form_token = values.get("form_token") or secrets.token_urlsafe(24)
     page = render_template("public/report.html", ptype=ptype, fields=form_fields(schema), values=values,
+                           form_token=form_token,
                            errors=errors or {}, general=general or [], attachments=schema.get("x-attachments"),
                            offer_anonymous=anonymity_offered(ptype))
     return page, status, NO_STORE
@@ -69,15 +77,16 @@ def render_report_form(ptype: dict, values: MultiDict, errors=None, general=None
 
 @bp.route("/report/<type_key>", methods=("GET", "POST"))
 def report(type_key: str):
-    """Show the type's intake form; on POST file the case and show the number and receipt once
-    (one engine call: the form is parsed against the type's intake schema inside it)."""
+    """Show the type's intake form; on POST file the case (one engine call: the form is parsed
+    against the type's intake schema inside it) and redirect to the receipt page."""
     if request.method == "GET":
         ptype = public_type(type_key)
         return render_report_form(ptype, initial_values(ptype.get("intake_form")))
     anonymous = request.form.get("anonymous", "").lower() in ("on", "true", "1", "yes")
+    form_token = request.form.get("form_token") or secrets.token_urlsafe(24)
     try:
         result = engine().file_public_report(type_key, lambda schema: parse_submission(schema, request.form),
-                                             uploaded_files(), anonymous=anonymous)
+                                             uploaded_files(), anonymous=anonymous, form_token=form_token)
     except NotFound:
         abort(404)
     ptype, error = result["type"], result.get("refused")
@@ -91,7 +100,35 @@ def report(type_key: str):
         if not errors and not general:
             general = [reason_text(error.message)]
         return render_report_form(ptype, request.form, errors, general, status=400)
-    return render_template("public/filed.html", ptype=ptype, filed=result["filed"]), 200, NO_STORE
+    session[FILED] = form_token
+    return redirect(url_for("public.filed"), code=303)
+
+
+@bp.route("/filed")
+def filed():
+    """The receipt page after a filing: number and receipt code, with print and copy buttons,
+    until the complainant confirms they saved it (or an hour passes)."""
+    token = session.get(FILED)
+    if not token:
+        return redirect(url_for("public.track"))
+    try:
+        result = engine().filed_report(token)
+    except (NotFound, InvalidInput):
+        session.pop(FILED, None)
+        return redirect(url_for("public.track"))
+    return render_template("public/filed.html", ptype=result["type"], filed=result["filed"]), 200, NO_STORE
+
+
+@bp.route("/filed/saved", methods=("POST",))
+def receipt_saved():
+    """The complainant saved the receipt: it is no longer held for showing again."""
+    token = session.pop(FILED, None)
+    if token:
+        try:
+            engine().filed_report(token, forget=True)
+        except (NotFound, InvalidInput):
+            pass
+    return redirect(url_for("public.track"), code=303)
 
 
 def render_track(receipt: str = "", case: dict | None = None, status: int = 200, **notes):
@@ -99,7 +136,8 @@ def render_track(receipt: str = "", case: dict | None = None, status: int = 200,
 
     notes: `error` (receipt not found), `message_error` and `message_body` (a refused message),
     `sent` (a message went through)."""
-    page = render_template("public/track.html", receipt=receipt, case=case, **notes)
+    page = render_template("public/track.html", receipt=receipt, case=case, form_token=secrets.token_urlsafe(24),
+                           **notes)
     return page, status, NO_STORE
 
 
@@ -140,13 +178,15 @@ def track():
 @bp.route("/track/message", methods=("POST",))
 def track_message():
     """The complainant writes to the organisation (or answers a request) about their case; one
-    engine call verifies the receipt once, posts the message and reads the case back."""
+    engine call verifies the receipt once, posts the message and reads the case back. The page
+    answers the POST itself (the receipt may not travel in a redirect's URL), so the form carries
+    a one-time token: a reload sends it again and posts nothing twice."""
     receipt = request.form.get("receipt", "").strip()
     body = request.form.get("body", "").strip()
     if too_many_attempts():
         return throttled_page(receipt)
     try:
-        result = engine().track_message(receipt, body, uploaded_files())
+        result = engine().track_message(receipt, body, uploaded_files(), request.form.get("form_token") or None)
     except NotFound:
         return not_found_page(receipt)
     error = result.get("refused")

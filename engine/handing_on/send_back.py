@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from .. import audit
 from ..actors import Actor
 from ..context import EngineContext
 from ..definitions import Definition
