@@ -39,12 +39,14 @@ from .facade_accounts import AccountOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_directory import DirectoryOperations
+from .facade_insight import InsightOperations
 from .facade_modeling import ModelingOperations
 from .facade_pages import PageOperations
 from .facade_versions import VersionOperations
 
 
-class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, ModelingOperations, PageOperations,
+class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperations, InsightOperations,
+                      ModelingOperations, PageOperations,
                       VersionOperations, DirectoryOperations):
     """Facade; see the module docstring for the shapes it returns."""
 
@@ -171,9 +173,10 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
         with self._tx() as session:
             return disclosure.history(self.ctx, session, actor, case_id, limit=limit, cursor=cursor)
 
-    def case_path(self, actor: Actor, case_id: int) -> dict:
+    def case_path(self, actor: Actor, case_id: int, reason: str | None = None) -> dict:
+        """The case on its own diagram version; a sealed case with `reason` is opened (audited)."""
         with self._tx() as session:
-            return case_pages.path(self.ctx, session, actor, case_id)
+            return case_pages.path(self.ctx, session, actor, case_id, reason)
 
     def get_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> dict:
         with self._tx() as session:

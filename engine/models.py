@@ -223,7 +223,8 @@ class Task(Base):
     __table_args__ = (Index("ix_task_available", "state", "candidate_group", "assignee", "due_at", "id"),
                       Index("ix_task_mine", "assignee", "state", "due_at", "id"),
                       Index("ix_task_remind", "state", "reminded_at", "remind_at"),
-                      Index("ix_task_escalate", "state", "escalated_at", "escalate_at"))
+                      Index("ix_task_escalate", "state", "escalated_at", "escalate_at"),
+                      Index("ix_task_case_element_done", "case_id", "element_id", "completed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
     spiff_id: Mapped[str] = mapped_column(String(40))
@@ -275,7 +276,8 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"), Index("ix_audit_actor_seq", "actor", "seq"),
-                      Index("ix_audit_kind_seq", "kind", "seq"), Index("ix_audit_at", "at"))
+                      Index("ix_audit_kind_seq", "kind", "seq"), Index("ix_audit_at", "at"),
+                      Index("ix_audit_case_kind_element", "case_id", "kind", "element_id", "at"))
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(Stamp)

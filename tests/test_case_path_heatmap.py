@@ -1,0 +1,70 @@
+"""A case drawn on its diagram, and a version's heatmap, match the cases that were driven (issue 9)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.errors import Forbidden, NotFound
+
+API = "/api/v1"
+
+
+def accept(work, clock, case_id, hours_in_review: float):
+    clock.set(clock.now() + timedelta(hours=hours_in_review))
+    work(case_id, "review", "intake2", decision="accept", reason="符合受理条件", complex=False)
+
+
+def test_path_marks_completed_elements_flows_taken_and_active_task(engine, make_case, work, clock):
+    case = make_case("complaint", by="intake1", category="quality")
+    accept(work, clock, case["id"], 2)
+    path = engine.case_path(engine.actor_for("auditor1"), case["id"])
+    assert {"start", "register", "review", "review_decision", "accept"} <= set(path["completed"])
+    assert "investigate" in path["active"] and "review" not in path["active"]
+    assert {"flow_start", "flow_registered", "flow_reviewed"} <= set(path["flows"])
+    assert not {"flow_transfer", "flow_reject"} & set(path["flows"])  # the branches it did not take
+    review = path["events"]["review"]
+    assert [e["kind"] for e in review if e["actor"] == "intake2"]  # who completed the review
+    assert path["version"] == 1 and 'id="review"' in path["xml"]
+
+
+def test_rejected_case_took_the_rejection_branch(engine, make_case, work):
+    case = make_case("complaint", by="intake1")
+    work(case["id"], "review", "intake1", decision="reject", reason="不属于本单位受理范围", complex=False)
+    path = engine.case_path(engine.actor_for("auditor1"), case["id"])
+    assert "flow_reject" in path["flows"] and "flow_accept" not in path["flows"]
+    assert "reply_rejection" in path["active"]
+
+
+def test_path_api_keeps_its_fields_and_adds_flows_and_events(client, api, make_case):
+    case = make_case("complaint", by="intake1")
+    body = client.get(f"{API}/cases/{case['id']}/path", headers=api("intake1")).get_json()
+    assert {"completed", "active", "flows", "events"} <= set(body)
+    assert "register" in body["completed"] and body["active"] == ["review"]
+
+
+def test_heatmap_counts_cases_and_waits_per_element(engine, make_case, work, clock):
+    waits = [1, 2, 3, 4, 10]  # hours each case waited in review
+    for hours in waits:
+        case = make_case("complaint", by="intake1")
+        accept(work, clock, case["id"], hours)
+    still_waiting = make_case("complaint", by="intake1")
+    owner = engine.actor_for("owner1")
+    heat = engine.heatmap(owner, "complaint", 1)
+    review = heat["elements"]["review"]
+    assert review["cases"] == 5 and review["waits"] == 5
+    assert review["median_hours"] == 3.0 and review["p90_hours"] == 10.0  # nearest rank: 3rd and 5th of 5
+    assert heat["elements"]["register"]["cases"] == 6
+    assert heat["elements"]["accept"]["cases"] == 5
+    assert "investigate" not in heat["elements"] or heat["elements"]["investigate"]["cases"] == 0
+    # the period filter: nothing before the first case was filed
+    empty = engine.heatmap(owner, "complaint", 1, end=clock.now() - timedelta(days=30))
+    assert empty["elements"] == {}
+    assert still_waiting["id"]
+
+
+def test_heatmap_is_for_owners_auditors_and_admins(engine):
+    with pytest.raises(Forbidden):
+        engine.heatmap(engine.actor_for("intake1"), "complaint", 1)
+    with pytest.raises(NotFound):
+        engine.heatmap(engine.actor_for("auditor1"), "complaint", 99)
