@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from . import diagram_views
+from . import diagram_views, reports
 from .actors import Actor
 from .context import EngineContext
 
@@ -24,3 +24,8 @@ class InsightOperations:
         "p90_hours"}}, "xml"} for owners, auditors and admins."""
         with self._tx() as session:
             return diagram_views.heatmap(self.ctx, session, actor, key, version, start, end)
+
+    def reports(self, actor: Actor, start: datetime, end: datetime) -> dict:
+        """The report numbers of [start, end) per type the actor may read (see engine/reports.py)."""
+        with self._tx() as session:
+            return reports.report(session, actor, start, end)

@@ -155,7 +155,8 @@ class Case(Base):
     __table_args__ = (Index("ix_case_type_status_id", "type_key", "status", "id"),
                       Index("ix_case_type_id", "type_key", "id"),
                       Index("ix_case_status_id", "status", "id"),
-                      Index("ix_case_definition_status_id", "definition_id", "status", "id"))
+                      Index("ix_case_definition_status_id", "definition_id", "status", "id"),
+                      Index("ix_case_type_created", "type_key", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
