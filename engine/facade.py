@@ -156,12 +156,13 @@ class ComplaintEngine(AccountOperations, ClockOperations, ConfidentialityOperati
 
     def list_cases(self, actor: Actor, type: str | None = None, status: str | None = None,
                    overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 50,
-                   cursor: str | None = None) -> dict:
-        """One page, newest first: by `cursor` (the `next` of the page before) or by `page`."""
+                   cursor: str | None = None, behind: dict | None = None) -> dict:
+        """One page, newest first: by `cursor` (the `next` of the page before) or by `page`;
+        `behind`: only the cases behind a report number (engine/reports.py case_conditions)."""
         if not 1 <= page <= 100000 or not 1 <= per_page <= 100:
             raise InvalidInput("bad paging", {"page": "1 to 100000", "per_page": "1 to 100"})
         with self._tx() as session:
-            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page, cursor)
+            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page, cursor, behind)
 
     def get_case(self, actor: Actor, case_id: int) -> dict:
         with self._tx() as session:

@@ -162,3 +162,30 @@ def _repeats(session: Session, in_period, field: str | None) -> dict | None:
                 .group_by(value).having(func.count() > 1).subquery())
     people, cases = session.execute(select(func.count(), func.coalesce(func.sum(repeated.c.n), 0))).one()
     return {"complainants": people, "cases": int(cases)}
+
+
+def case_conditions(session: Session, type_key: str | None, behind: dict) -> list:
+    """SQL conditions for the cases behind a report number (the case list's `behind` filter):
+    `filed_from` / `filed_to` (datetimes, [from, to)), `closed`, and `field` = `value` where the
+    field is one the type's diagram names for its reports (`value` ">0": a positive count)."""
+    conditions = []
+    if behind.get("filed_from") is not None:
+        conditions.append(Case.created_at >= behind["filed_from"])
+    if behind.get("filed_to") is not None:
+        conditions.append(Case.created_at < behind["filed_to"])
+    if behind.get("closed"):
+        conditions.append(Case.closed_at.is_not(None))
+    field = behind.get("field")
+    if field:
+        s = type_settings(session).get(type_key or "")
+        named = set(s["dimensions"]) | {s["satisfaction"], s["reopened"], s["complainant"]} - {None} if s else set()
+        if field not in named:
+            raise InvalidInput("filter by a field the type's reports name", {"field": "not a report field of the type"})
+        value = behind.get("value")
+        if value == ">0":
+            conditions.append(Case.data[field].as_integer() > 0)
+        elif value in (None, ""):
+            conditions.append(_field(field).is_(None))
+        else:
+            conditions.append(_field(field) == value)
+    return conditions

@@ -55,8 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import (admin_pages, api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n,
-                   inbox, input_check, modeler, notifications, process_types, public)
+    from . import (admin_pages, api, auth, calendar_admin, cases, cli, clock, conflicts, converters, diagrams,
+                   error_pages, i18n, inbox, input_check, modeler, notifications, process_types, public, reports)
 
     converters.init_app(app)
     i18n.init_app(app)
@@ -74,6 +74,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_pages.bp)
     app.register_blueprint(process_types.bp)
     app.register_blueprint(modeler.bp)
+    app.register_blueprint(diagrams.bp)
+    app.register_blueprint(reports.bp)
     cli.init_app(app)
     app.teardown_request(lambda _error: engine.end_request())  # a request's credential dies with it
     app.register_error_handler(Unauthorized, signed_out)

@@ -123,9 +123,12 @@ def paths() -> dict:
         "/cases/{case_id}/history": {"get": op("The case's audit events in order", "cases",
                                                {"200": ok("One page of events", ref("History"))}, errors=("404",),
                                                params=[CASE_ID, *PAGE])},
-        "/cases/{case_id}/path": {"get": op("Completed and active elements, for the diagram", "cases",
-                                            {"200": ok("Element ids", ref("CasePath"))}, errors=("404",),
-                                            params=[CASE_ID])},
+        "/cases/{case_id}/path": {"get": op("Completed and active elements, flows taken, each element's events",
+                                            "cases", {"200": ok("Element ids", ref("CasePath"))},
+                                            errors=("400", "403", "404"),
+                                            params=[CASE_ID, {"name": "reason", "in": "query", "required": False,
+                                                              "schema": {"type": "string"},
+                                                              "description": "opens a sealed case (audited)"}])},
         "/cases/{case_id}/attachments/{attachment_id}": {"get": op(
             "Download an attachment of the case", "cases",
             {"200": {"description": "The file, as a download", "content": {"application/octet-stream": {
@@ -184,10 +187,10 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
-    from . import clocks, confidentiality, directory, versions
+    from . import clocks, confidentiality, directory, insight, versions
 
     all_paths = paths()
-    for module in (clocks, confidentiality, directory, versions):
+    for module in (clocks, confidentiality, directory, insight, versions):
         all_paths.update(module.openapi_paths())
     for path, methods in all_paths.items():
         for method, operation in methods.items():
