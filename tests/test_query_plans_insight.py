@@ -2,7 +2,10 @@
 tables), on SQLite and, when DATABASE_URL is set, PostgreSQL."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from test_query_plans import captured, pg_plan, sqlite_plan
+from test_reports import driven  # noqa: F401  (the fixture)
 
 
 def plans_of(engine, call) -> list[str]:
@@ -38,4 +41,12 @@ def test_heatmap_statements_use_indexes(engine, make_case, work):
         assert "ix_audit_case_kind_element" in joined and "ix_task_case_element_done" in joined, joined
     else:  # PostgreSQL picks among the case indexes by its statistics; an index all the same
         assert all("Index" in plan for plan in plans), joined
+    assert_no_full_scan(plans)
+
+
+def test_report_statements_use_indexes(engine, driven):  # noqa: F811
+    t0 = driven["t0"]
+    plans = plans_of(engine, lambda: engine.reports(engine.actor_for("auditor1"), t0, t0 + timedelta(days=60)))
+    if engine.ctx.db.engine.dialect.name == "sqlite":
+        assert "ix_case_type_created" in "\n".join(plans)
     assert_no_full_scan(plans)
