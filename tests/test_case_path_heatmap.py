@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from engine.errors import Forbidden, NotFound
+from tests.test_api_support import h  # noqa: F401  (fixture)
 
 API = "/api/v1"
 
@@ -68,3 +69,42 @@ def test_heatmap_is_for_owners_auditors_and_admins(engine):
         engine.heatmap(engine.actor_for("intake1"), "complaint", 1)
     with pytest.raises(NotFound):
         engine.heatmap(engine.actor_for("auditor1"), "complaint", 99)
+
+
+def test_a_case_on_an_old_version_is_drawn_on_that_version(client, h, engine, make_case):
+    from tests.test_versions import deploy, renamed_review
+
+    old_case = make_case("complaint", by="intake1")
+    assert deploy(client, h("owner1"), renamed_review()).status_code == 201
+    new_case = make_case("complaint", by="intake1")
+    auditor = engine.actor_for("auditor1")
+    old, new = engine.case_path(auditor, old_case["id"]), engine.case_path(auditor, new_case["id"])
+    assert old["version"] == 1 and "Review v2" not in old["xml"]
+    assert new["version"] == 2 and "Review v2" in new["xml"]
+    assert old["active"] == new["active"] == ["review"]
+
+
+def test_a_sealed_case_is_drawn_only_when_opened_with_a_reason(login, engine, make_case, work):
+    from engine.errors import InvalidInput
+    from engine.models import AuditEvent
+    from sqlalchemy import select
+    from tests.test_confidential_reports import sealed_report
+
+    case = sealed_report(engine, make_case, work)
+    auditor = engine.actor_for("auditor1")
+    with pytest.raises(Forbidden):
+        engine.case_path(auditor, case["id"])
+    with pytest.raises(InvalidInput):
+        engine.case_path(auditor, case["id"], "why")
+    with pytest.raises(NotFound):  # to others a sealed case does not exist
+        engine.case_path(engine.actor_for("intake1"), case["id"], "for the annual review")
+    path = engine.case_path(auditor, case["id"], "annual audit of sealed files")
+    assert {"triage", "investigate", "decide"} <= set(path["completed"]) and path["active"] == []
+    with engine.ctx.db.transaction() as session:
+        opened = session.scalars(select(AuditEvent.detail).where(AuditEvent.case_id == case["id"],
+                                                                 AuditEvent.kind == "sealed_case_opened")).all()
+    assert any("annual audit of sealed files" in d for d in opened)
+    page = login("auditor1")
+    assert page.get(f"/cases/{case['id']}/path").status_code == 403  # the form asking for a reason
+    shown = page.post(f"/cases/{case['id']}/path", data={"reason": "annual audit of sealed files"})
+    assert shown.status_code == 200 and "diagram-view.js" in shown.get_data(as_text=True)
