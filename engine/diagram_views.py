@@ -42,6 +42,15 @@ def diagram_of(session: Session, definition_id: int, process_id: str) -> tuple[s
     return main, flows
 
 
+def element_names(xml: str) -> dict[str, str]:
+    """Element id -> its name in the diagram (the id when it has none)."""
+    if not xml:
+        return {}
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+    return {n.get("id"): n.get("name") or n.get("id") for n in root.iter() if isinstance(n.tag, str)
+            and n.tag.startswith(BPMN) and n.get("id")}
+
+
 def case_path(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason: str | None = None) -> dict:
     """{"completed", "active", "flows", "events", "number", "version", "xml"}: the case on its own
     version. A sealed case reads only when opened with a reason (audited), as its page does."""
@@ -119,5 +128,8 @@ def heatmap(ctx: EngineContext, session: Session, actor: Actor, key: str, versio
                                    .order_by(hours).offset(nearest_rank(n, p)).limit(1))
             stats[name] = round(float(value), 2)
     xml, _ = diagram_of(session, row.id, row.process_id)
+    names = element_names(xml)
+    for element_id, stats in elements.items():
+        stats["name"] = names.get(element_id, element_id)
     return {"key": key, "version": version, "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None, "elements": elements, "xml": xml}
