@@ -108,3 +108,17 @@ def test_a_sealed_case_is_drawn_only_when_opened_with_a_reason(login, engine, ma
     assert page.get(f"/cases/{case['id']}/path").status_code == 403  # the form asking for a reason
     shown = page.post(f"/cases/{case['id']}/path", data={"reason": "annual audit of sealed files"})
     assert shown.status_code == 200 and "diagram-view.js" in shown.get_data(as_text=True)
+
+
+def test_heatmap_and_reports_over_the_api(client, h, make_case, work, clock):
+    case = make_case("complaint", by="intake1")
+    accept(work, clock, case["id"], 5)
+    heat = client.get(f"{API}/process-types/complaint/versions/1/heatmap", headers=h("owner1"))
+    assert heat.status_code == 200 and heat.get_json()["elements"]["review"]["median_hours"] == 5.0
+    bad = client.get(f"{API}/process-types/complaint/versions/1/heatmap?from=yesterday", headers=h("owner1"))
+    assert bad.status_code == 400 and "from" in bad.get_json()["details"]
+    assert client.get(f"{API}/process-types/complaint/versions/1/heatmap", headers=h("intake1")).status_code == 403
+    numbers = client.get(f"{API}/reports", headers=h("auditor1")).get_json()
+    complaint = next(t for t in numbers["types"] if t["key"] == "complaint")
+    assert complaint["cases"] == 1 and complaint["dimensions"]["category"] == [{"value": "quality", "cases": 1}]
+    assert client.get(f"{API}/reports", headers=h("intake1")).status_code == 403
