@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from . import access, audit, disclosure
+from . import access, audit, diagram_views, disclosure
 from .access import load_visible_case
 from .actors import Actor
 from .cases import case_detail
 from .context import EngineContext
 from .errors import InvalidInput, NotFound
-from .runtime import CaseRun
 from .tasks import _load, _may_take, task_with_form
 
 
@@ -27,14 +26,10 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -
     return out
 
 
-def path(ctx: EngineContext, session: Session, actor: Actor, case_id: int) -> dict:
-    """The elements the case has passed and those it waits in (for drawing it on the diagram)."""
-    case = load_visible_case(session, actor, case_id)
-    disclosure.guard_sealed(ctx, session, actor, case, False)
-    disclosure.log_read(session, ctx, actor, case, "path")
-    definition = ctx.definitions.get(session, case.definition_id)
-    run = CaseRun.restore(definition.spec, case.workflow_json, lambda *a: "{}")
-    return {"completed": sorted({e for _, e, _ in run.completed_elements()}), "active": run.active_elements()}
+def path(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason: str | None = None) -> dict:
+    """The elements the case has passed and those it waits in, the flows it took and each
+    element's events (see diagram_views.case_path)."""
+    return diagram_views.case_path(ctx, session, actor, case_id, reason)
 
 
 def open_sealed(ctx: EngineContext, session: Session, actor: Actor, case_id: int, reason) -> dict:

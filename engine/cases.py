@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, paging, receipts, search, type_rules
+from . import audit, definitions, paging, receipts, reports, search, type_rules
 from .access import listed_case_ids, load_visible_case, may_reveal_identity, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -147,20 +147,21 @@ def like_pattern(text: str) -> str:
 
 def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | None, status: str | None,
                overdue: bool, q: str | None, page: int | None = None, per_page: int | None = None,
-               cursor: str | None = None) -> dict:
+               cursor: str | None = None, behind: dict | None = None) -> dict:
     """Newest first, filtered in SQL. Paged by `cursor` (keyset on id: as fast on the last page
-    as on the first) or, for old links, by `page` and `per_page`."""
+    as on the first) or, for old links, by `page` and `per_page`. `behind`: the cases behind a
+    report number (see reports.case_conditions)."""
     now = ctx.now()
     n = paging.check_limit(per_page)
     after = paging.decode("cases", cursor, (int,))
-    matching = matching_cases(ctx, session, actor, type, status, overdue, q, now)
+    matching = matching_cases(ctx, session, actor, type, status, overdue, q, now, behind)
     query = listed_columns(matching)
     if after is not None:
         query = query.where(Case.id < after[0])
     elif page and page > 1:
         query = query.offset((page - 1) * n)
     rows = session.execute(query.limit(n + 1)).all()
-    unfiltered = not (type or status or overdue or (q and q.strip()))
+    unfiltered = not (type or status or overdue or (q and q.strip()) or behind)
     listed = listed_case_ids(actor, paging.COUNT_CAP + 1) if unfiltered else None  # on the viewer index alone
     total, estimate = paging.capped_count(session, [listed if listed is not None else matching])
     nxt = paging.encode("cases", (rows[n - 1].id,)) if len(rows) > n else None
@@ -169,14 +170,19 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
 
 
 def matching_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | None, status: str | None,
-                   overdue: bool, q: str | None, now: datetime):
+                   overdue: bool, q: str | None, now: datetime, behind: dict | None = None):
     """The ids of the cases the actor may see that match the list's filters (a select); `q` finds
-    cases by number, category, subject, description and names (engine.search)."""
+    cases by number, category, subject, description and names (engine.search); `behind`: the
+    cases behind a report number (engine.reports.case_conditions)."""
     matching = select(Case.id).where(visible_cases(actor))
     if type:
         matching = matching.where(Case.type_key == type)
     if status:
         matching = matching.where(Case.status == status)
+    if behind:
+        matching = matching.where(*reports.case_conditions(session, type, behind))
+    if behind:
+        matching = matching.where(*reports.case_conditions(session, type, behind))
     if overdue:
         matching = matching.where(Case.status == "open", Case.next_due < now)
     if q and q.strip():

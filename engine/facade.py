@@ -40,6 +40,7 @@ from .facade_audit import AuditOperations
 from .facade_clocks import ClockOperations
 from .facade_confidential import ConfidentialityOperations
 from .facade_directory import DirectoryOperations
+from .facade_insight import InsightOperations
 from .facade_modeling import ModelingOperations
 from .facade_pages import PageOperations
 from .facade_stuck import StuckTaskOperations
@@ -47,7 +48,7 @@ from .facade_task_operations import TaskOperations
 from .facade_versions import VersionOperations
 
 
-class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations,
+class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations, InsightOperations,
                       ModelingOperations, PageOperations, VersionOperations, DirectoryOperations, StuckTaskOperations,
                       TaskOperations):
     """Facade; see the module docstring for the shapes it returns."""
@@ -160,12 +161,13 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
 
     def list_cases(self, actor: Actor, type: str | None = None, status: str | None = None,
                    overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 50,
-                   cursor: str | None = None) -> dict:
-        """One page, newest first: by `cursor` (the `next` of the page before) or by `page`."""
+                   cursor: str | None = None, behind: dict | None = None) -> dict:
+        """One page, newest first: by `cursor` (the `next` of the page before) or by `page`;
+        `behind`: only the cases behind a report number (engine/reports.py case_conditions)."""
         if not 1 <= page <= 100000 or not 1 <= per_page <= 100:
             raise InvalidInput("bad paging", {"page": "1 to 100000", "per_page": "1 to 100"})
         with self._tx() as session:
-            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page, cursor)
+            return cases.list_cases(self.ctx, session, actor, type, status, overdue, q, page, per_page, cursor, behind)
 
     def get_case(self, actor: Actor, case_id: int) -> dict:
         with self._tx() as session:
@@ -177,9 +179,10 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
         with self._tx() as session:
             return disclosure.history(self.ctx, session, actor, case_id, limit=limit, cursor=cursor)
 
-    def case_path(self, actor: Actor, case_id: int) -> dict:
+    def case_path(self, actor: Actor, case_id: int, reason: str | None = None) -> dict:
+        """The case on its own diagram version; a sealed case with `reason` is opened (audited)."""
         with self._tx() as session:
-            return case_pages.path(self.ctx, session, actor, case_id)
+            return case_pages.path(self.ctx, session, actor, case_id, reason)
 
     def get_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> dict:
         with self._tx() as session:

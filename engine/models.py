@@ -158,7 +158,8 @@ class Case(Base):
     __table_args__ = (Index("ix_case_type_status_id", "type_key", "status", "id"),
                       Index("ix_case_type_id", "type_key", "id"),
                       Index("ix_case_status_id", "status", "id"),
-                      Index("ix_case_definition_status_id", "definition_id", "status", "id"))
+                      Index("ix_case_definition_status_id", "definition_id", "status", "id"),
+                      Index("ix_case_type_created", "type_key", "created_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
@@ -280,7 +281,8 @@ class Task(Base):
                       Index("ix_task_escalate", "state", "escalated_at", "escalate_at"),
                       # partial: holds only the stuck rows, so no other query is tempted by it
                       Index("ix_task_stuck", "stuck_since", "id", postgresql_where=text("stuck_since IS NOT NULL"),
-                            sqlite_where=text("stuck_since IS NOT NULL")))
+                            sqlite_where=text("stuck_since IS NOT NULL")),
+                      Index("ix_task_case_element_done", "case_id", "element_id", "completed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("complaint_case.id"), index=True)
     spiff_id: Mapped[str] = mapped_column(String(40))
@@ -340,7 +342,8 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"), Index("ix_audit_actor_seq", "actor", "seq"),
-                      Index("ix_audit_kind_seq", "kind", "seq"), Index("ix_audit_at", "at"))
+                      Index("ix_audit_kind_seq", "kind", "seq"), Index("ix_audit_at", "at"),
+                      Index("ix_audit_case_kind_element", "case_id", "kind", "element_id", "at"))
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(Stamp)

@@ -322,6 +322,20 @@ class CaseRun:
                 out.append((str(task.id), spec.bpmn_id, type(spec).__name__))
         return out
 
+    def steps_taken(self) -> list[tuple[str, str]]:
+        """(from element, to element) for every completed or waiting element whose nearest BPMN
+        ancestor in the task tree is known: the sequence flows the case went along."""
+        live = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        pairs = set()
+        for task in self.workflow.get_tasks(state=live):
+            target = getattr(task.task_spec, "bpmn_id", None)
+            parent = task.parent
+            while parent is not None and not getattr(parent.task_spec, "bpmn_id", None):
+                parent = parent.parent
+            if target and parent is not None:
+                pairs.add((parent.task_spec.bpmn_id, target))
+        return sorted(pairs)
+
     def active_elements(self) -> list[str]:
         active = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
         return sorted({t.task_spec.bpmn_id for t in active if getattr(t.task_spec, "bpmn_id", None)})

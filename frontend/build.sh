@@ -13,7 +13,7 @@ const compile = require("bpmnlint/lib/support/compile-config");
 compile({ extends: "bpmnlint:recommended" }).then((code) => require("fs").writeFileSync("src/generated/bpmnlint-config.js", code));
 '
 rm -rf "$out" && mkdir -p "$out/licenses"
-npx esbuild src/workbench.js src/diff.js src/workbench.css src/diff.css \
+npx esbuild src/workbench.js src/diff.js src/diagram-view.js src/reports.js src/workbench.css src/diff.css src/diagram-view.css \
   --bundle --minify --format=esm --splitting --target=es2020 --outdir="$out" \
   --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
   --asset-names='assets/[name]-[hash]' --chunk-names='chunks/[name]-[hash]' --legal-comments=none --metafile=src/generated/meta.json

@@ -55,8 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         engine.deploy_bundled_processes()
     app.extensions["complaintflow"] = engine
 
-    from . import (admin_pages, api, auth, calendar_admin, cases, cli, clock, conflicts, converters, error_pages, i18n,
-                   inbox, input_check, modeler, notifications, process_types, public, stuck, timeline_text)
+    from . import (admin_pages, api, auth, calendar_admin, cases, cli, clock, conflicts, converters, diagrams,
+                   error_pages, i18n, inbox, input_check, modeler, notifications, process_types, public, reports, stuck,
+                   timeline_text)
     from . import audit as audit_pages
 
     converters.init_app(app)
@@ -81,6 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import task_operations
 
     app.register_blueprint(task_operations.bp)
+    app.register_blueprint(diagrams.bp)
+    app.register_blueprint(reports.bp)
     cli.init_app(app)
     app.teardown_request(lambda _error: engine.end_request())  # a request's credential dies with it
     app.register_error_handler(Unauthorized, signed_out)

@@ -5,7 +5,9 @@ A case the viewer may not see answers 404 exactly like a case that does not exis
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -39,7 +41,28 @@ def list_filters() -> dict:
         "q": (request.args.get("q") or "").strip()[:100] or None,
         "page": min(max(int(page), 1), 100000) if page.isdigit() and len(page) < 10 else 1,
         "cursor": request.args.get("after") or None,
+        "behind": report_filter(),
     }
+
+
+BEHIND_ARGS = ("filed_from", "filed_to", "closed", "field", "value")
+
+
+def report_filter() -> dict | None:
+    """The cases behind a report number (links from /reports): filed in a period of local days,
+    closed, a report field's value. None without those arguments."""
+    if not any(request.args.get(name) for name in BEHIND_ARGS):
+        return None
+    zone = ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
+    behind: dict = {"closed": request.args.get("closed") == "1",
+                    "field": (request.args.get("field") or "")[:80] or None, "value": (request.args.get("value") or "")[:200]}
+    for name, shift in (("filed_from", 0), ("filed_to", 1)):
+        try:
+            day = date.fromisoformat((request.args.get(name) or "")[:10])
+        except ValueError:
+            continue
+        behind[name] = datetime.combine(day + timedelta(days=shift), time.min, zone)
+    return behind
 
 
 @bp.route("/cases")
@@ -50,8 +73,11 @@ def index():
     filters = list_filters()
     try:
         result = engine().list_cases(current_actor(), per_page=PER_PAGE, **filters)
-    except InvalidInput:  # a stale or edited cursor: the first page with the same filters
-        return redirect(url_for("cases.index", **{k: v for k, v in request.args.items() if k not in ("after", "page")}))
+    except InvalidInput as error:  # a stale or edited cursor: the first page with the same filters
+        dropped = ("after", "page") if not (error.details or {}).get("field") else ("after", "page", *BEHIND_ARGS)
+        if "field" in (error.details or {}):
+            flash(_("That report filter does not apply: %(reason)s", reason=error.message), "error")
+        return redirect(url_for("cases.index", **{k: v for k, v in request.args.items() if k not in dropped}))
     return render_template("cases/list.html", result=result, filters=filters,
                            types=engine().list_process_types(), statuses=STATUS_LABELS)
 

@@ -20,5 +20,5 @@ from . import errors  # noqa: E402  (the modules below add their routes to `bp`)
 errors.register(bp)
 
 from . import audit, auth_tokens, cases, clocks, confidentiality, openapi, process_types, public, tasks  # noqa: E402,F401,I001
-from . import directory, versions  # noqa: E402,F401,I001
+from . import directory, insight, versions  # noqa: E402,F401,I001
 from . import task_operations  # noqa: E402,F401

@@ -143,8 +143,14 @@ def export_case_list(actor):
 @bp.get("/cases/<id:case_id>/path")
 @staff_required()
 def case_path(actor, case_id: int):
-    """Completed and active element ids, for highlighting the diagram."""
-    return reply(engine().case_path(actor, case_id))
+    """Completed and active element ids, the sequence flows taken and each element's events; a
+    sealed case with `reason` (5 to 500 characters) is opened (audited), as on its page."""
+    reason = request.args.get("reason")
+    if reason is not None and len(reason) > 500:
+        raise bad_input({"reason": "5 to 500 characters"}, "some query parameters are invalid")
+    answer = engine().case_path(actor, case_id, reason)
+    answer.pop("xml", None)  # the diagram itself is GET /process-types/<key>/versions/<n>
+    return reply(answer, 200, NO_STORE)
 
 
 @bp.get("/cases/<id:case_id>/attachments/<id:attachment_id>")

@@ -124,9 +124,12 @@ def paths() -> dict:
             "The case's audit events in order", "cases", {"200": ok("One page of events", ref("History"))},
             errors=("404",), params=[CASE_ID, query("view", "timeline: told for people (see .../timeline)",
                                                     {"type": "string", "enum": ["events", "timeline"]}), *PAGE])},
-        "/cases/{case_id}/path": {"get": op("Completed and active elements, for the diagram", "cases",
-                                            {"200": ok("Element ids", ref("CasePath"))}, errors=("404",),
-                                            params=[CASE_ID])},
+        "/cases/{case_id}/path": {"get": op("Completed and active elements, flows taken, each element's events",
+                                            "cases", {"200": ok("Element ids", ref("CasePath"))},
+                                            errors=("400", "403", "404"),
+                                            params=[CASE_ID, {"name": "reason", "in": "query", "required": False,
+                                                              "schema": {"type": "string"},
+                                                              "description": "opens a sealed case (audited)"}])},
         "/cases/{case_id}/attachments/{attachment_id}": {"get": op(
             "Download an attachment of the case", "cases",
             {"200": {"description": "The file, as a download", "content": {"application/octet-stream": {
@@ -194,10 +197,10 @@ def paths() -> dict:
 
 def document() -> dict:
     """The whole OpenAPI document (built per request: cheap, and no import-time state)."""
-    from . import clocks, confidentiality, directory, openapi_audit, task_operations, versions
+    from . import clocks, confidentiality, directory, insight, openapi_audit, task_operations, versions
 
     all_paths = paths()
-    for module in (clocks, confidentiality, directory, versions, openapi_audit, task_operations):
+    for module in (clocks, confidentiality, directory, insight, versions, openapi_audit, task_operations):
         for path, methods in module.openapi_paths().items():  # a path may gain a method in another module
             all_paths.setdefault(path, {}).update(methods)
     for path, methods in all_paths.items():

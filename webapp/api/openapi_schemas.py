@@ -143,7 +143,10 @@ SCHEMAS = {
     "History": page_of(obj({
         "seq": INT, "at": WHEN, "actor": STR, "kind": STR, "element_id": MAYBE_STR, "detail": ANY_OBJECT}),
         number=MAYBE_STR),
-    "CasePath": obj({"completed": array(STR), "active": array(STR)}),
+    "CasePath": obj({"completed": array(STR), "active": array(STR), "flows": array(STR),
+                     "events": {"type": "object", "description": "element id -> [{at, actor, kind, detail}]",
+                                "additionalProperties": array(ANY_OBJECT)},
+                     "number": MAYBE_STR, "type": STR, "version": {"type": "integer"}, "status": STR}),
     "Task": TASK,
     "TaskDetail": {"allOf": [ref("Task"), obj({"case": ref("CaseDetail"), "may_claim": BOOL})]},
     "CompleteInput": obj({"data": ANY_OBJECT}, []),

@@ -1,0 +1,95 @@
+"""The reports dashboard and the half-year / year summaries (issue 9, point 6; seeds: 每年6月和12月
+汇总, 年底整理成册). One engine call per page; the charts are drawn by the bundled Chart.js from the
+same numbers the tables show, and each number links to the case list behind it."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, render_template, request
+from flask_babel import gettext as _
+
+from .auth import current_actor, login_required
+from .modeler import EDITOR_POLICY
+
+bp = Blueprint("reports", __name__)
+
+
+def engine():
+    """The engine facade built by the app factory."""
+    return current_app.extensions["complaintflow"]
+
+
+@bp.after_request
+def chart_policy(response):
+    response.headers.setdefault("Content-Security-Policy", EDITOR_POLICY)  # Chart.js sizes its canvas inline
+    return response
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, _zone())
+
+
+def _day(name: str) -> date | None:
+    text = (request.args.get(name) or "").strip()[:10]
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        flash(_("The period was not understood; give dates as YYYY-MM-DD."), "error")
+        return None
+
+
+def charts(numbers: dict) -> list[dict]:
+    """Chart.js series: cases per month by type, then per report dimension by type."""
+    types = numbers["types"]
+    months = sorted({m["month"] for t in types for m in t["by_month"]})
+    series = [{"canvas": "chart-months", "labels": months,
+               "datasets": [{"label": t["name"], "data": [next((m["cases"] for m in t["by_month"] if m["month"] == month), 0)
+                                                         for month in months]} for t in types]}]
+    fields = sorted({f for t in types for f in t["dimensions"]})
+    for field in fields:
+        values = sorted({str(d["value"]) for t in types for d in t["dimensions"].get(field, [])})
+        series.append({"canvas": f"chart-{field}", "labels": values, "datasets": [
+            {"label": t["name"], "data": [next((d["cases"] for d in t["dimensions"].get(field, []) if str(d["value"]) == v), 0)
+                                          for v in values]} for t in types if field in t["dimensions"]]})
+    return series
+
+
+@bp.route("/reports")
+@login_required
+def index():
+    """The dashboard for a period (default: the last 365 days up to today)."""
+    today = engine().ctx.now().astimezone(_zone()).date()
+    first, last = _day("from") or today - timedelta(days=364), _day("to") or today
+    if first > last:
+        flash(_("The period ends before it starts."), "error")
+        first, last = last, last
+    numbers = engine().reports(current_actor(), _start_of(first), _start_of(last + timedelta(days=1)))
+    return render_template("reports/index.html", numbers=numbers, first=first, last=last,
+                           model={"series": charts(numbers)}, fields=sorted({f for t in numbers["types"] for f in t["dimensions"]}))
+
+
+@bp.route("/reports/summary")
+@login_required
+def summary():
+    """The printable summary of a half year (half=1: January–June, half=2: July–December) or a year."""
+    today = engine().ctx.now().astimezone(_zone()).date()
+    year = request.args.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else today.year
+    half = request.args.get("half") if request.args.get("half") in ("1", "2") else None
+    if half == "1":
+        first, after, title = date(year, 1, 1), date(year, 7, 1), _("Complaint summary, first half of %(year)s", year=year)
+    elif half == "2":
+        first, after, title = date(year, 7, 1), date(year + 1, 1, 1), _("Complaint summary, second half of %(year)s", year=year)
+    else:
+        first, after, title = date(year, 1, 1), date(year + 1, 1, 1), _("Complaint summary of the year %(year)s", year=year)
+    numbers = engine().reports(current_actor(), _start_of(first), _start_of(after))
+    return render_template("reports/summary.html", numbers=numbers, title=title, first=first,
+                           last=after - timedelta(days=1), year=year, half=half,
+                           fields=sorted({f for t in numbers["types"] for f in t["dimensions"]}))
