@@ -91,7 +91,7 @@ def detail(case_id: int):
     except Forbidden as error:
         if error.code != "sealed":
             raise
-        return render_template("cases/sealed.html", case_id=case_id), 403
+        return render_template("cases/sealed.html", case_id=case_id, open_endpoint="cases.open_sealed"), 403
     return render_case(page)
 
 

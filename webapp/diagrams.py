@@ -53,7 +53,7 @@ def case_path(case_id: int):
     except Forbidden as error:
         if error.code != "sealed":
             raise
-        return render_template("cases/path_sealed.html", case_id=case_id), 403
+        return render_template("cases/sealed.html", case_id=case_id, open_endpoint="diagrams.case_path"), 403
     except InvalidInput as error:
         flash(_("The case was not opened: %(reason)s", reason=error.message), "error")
         return redirect(url_for("diagrams.case_path", case_id=case_id))
