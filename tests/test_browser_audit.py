@@ -17,7 +17,7 @@ def test_an_auditor_reads_a_history_in_both_languages_and_checks_the_chain(live_
     page.fill("#username", "auditor1")
     page.fill("#password", DEMO_PASSWORD)
     page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server}/inbox")
+    page.wait_for_url(f"{live_server}/cases")  # an auditor lands on the cases
 
     page.goto(f"{live_server}/cases/{case['id']}/history?lang=zh_CN")
     review = page.locator(".timeline-entry", has_text="完成任务").first
