@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from engine.handing_on import comments as engine_comments
+from tests.test_one_transaction import one_transaction, transactions  # noqa: F401 (a fixture)
 from tests.test_web_messages import filed_case
 
 
@@ -90,3 +91,17 @@ def test_older_comments_are_a_link_away(client, login, engine, monkeypatch):
     assert "第1条意见" in oldest and 'id="older-comments"' not in oldest
     stale = web.get(f"/cases/{case_id}?comments_before=not-a-cursor")
     assert stale.status_code == 302 and stale.headers["Location"].endswith(f"/cases/{case_id}")
+
+
+def test_the_case_page_and_its_comment_form_each_take_one_transaction(client, login, engine, transactions):
+    _receipt, case_id = filed_case(client, engine)
+    web = login("intake1")
+    posted = one_transaction(transactions, lambda: web.post(f"/cases/{case_id}/comments", data={"body": "已电话联系"}))
+    assert posted.status_code == 303
+    page = one_transaction(transactions, lambda: web.get(f"/cases/{case_id}"))
+    assert "已电话联系" in comments_of(page.get_data(as_text=True))
+    events_before = engine.verify_audit()["events"]
+    refused = one_transaction(transactions, lambda: web.post(f"/cases/{case_id}/comments", data={"body": ""}))
+    assert refused.status_code == 422 and 'id="e-comment"' in refused.get_data(as_text=True)
+    audit = engine.verify_audit()
+    assert audit["ok"] and audit["events"] == events_before
