@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from . import audit, case_pages, cases, definitions, disclosure, filing_tokens, pauses, tasks, timeline
 from .actors import Actor
 from .context import EngineContext
+from .handing_on import comments
 from .handing_on.page import task_page_operations
-from .errors import EngineError, InvalidInput, NotFound, Rejected
+from .errors import EngineError, Forbidden, InvalidInput, NotFound, Rejected
 from .models import Case, Task
 
 FormData = Union[dict, Callable[[dict], dict]]  # the data, or a parser of the submission given the form schema
@@ -57,10 +58,26 @@ class PageOperations:
                 return {"completed": False, "refused": error, "task": self._task_page(session, actor, task_id)}
             return {"completed": True, "task": {k: task[k] for k in ("id", "name", "case_number")}, **result}
 
-    def case_page(self, actor: Actor, case_id: int) -> dict:
-        """The case page: {"case", "intake_form", "clock"} (clock None when it may not be shown)."""
+    def case_page(self, actor: Actor, case_id: int, comments_before: str | None = None) -> dict:
+        """The case page: {"case", "intake_form", "clock", "comments"} (clock None when it may not be
+        shown; comments: the newest page, or the one before the `comments_before` cursor)."""
         with self._tx() as session:
-            return self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+            return self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id),
+                                   comments_before=comments_before)
+
+    def comment_from_case_page(self, actor: Actor, case_id: int, body: str, visibility: str = "internal") -> dict:
+        """Staff comment on the case from its page. Answers {"posted"} or, refused (the body, who may
+        read it, a mention of someone outside the case's circle), {"refused": error, **the case page}
+        with nothing saved. A case the actor may not see stays NotFound."""
+        with self._tx() as session:
+            try:
+                with attempt(session):
+                    return {"posted": comments.add_comment(self.ctx, session, actor, case_id, body, visibility)}
+            except (InvalidInput, Forbidden) as error:
+                if isinstance(error, Forbidden) and "body" not in (error.details or {}):
+                    raise
+                page = self._case_page(session, actor, cases.case_detail(self.ctx, session, actor, case_id))
+                return {"refused": error, **page}
 
     def write_to_complainant(self, actor: Actor, case_id: int, body: str) -> dict:
         """Staff write to the case's complainant or reporter from the case page. Answers {"posted"} or,
@@ -106,7 +123,8 @@ class PageOperations:
         task["forms"] = self._forms(session, task["case_id"])
         return task
 
-    def _case_page(self, session: Session, actor: Actor, detail: dict, clock: bool = True) -> dict:
+    def _case_page(self, session: Session, actor: Actor, detail: dict, clock: bool = True,
+                   comments_before: str | None = None) -> dict:
         shown = None
         if clock:
             try:  # refused before it reads anything (hidden or sealed case)
@@ -114,7 +132,9 @@ class PageOperations:
             except EngineError:
                 shown = None  # the panel is left out, as for a case whose clock the viewer may not see
         return {"case": detail, "intake_form": self._intake_form(session, detail["id"]),
-                "forms": self._forms(session, detail["id"]), "clock": shown}
+                "forms": self._forms(session, detail["id"]), "clock": shown,
+                "comments": comments.newest_comments(self.ctx, session, session.get(Case, detail["id"]),
+                                                     comments_before)}
 
     def _forms(self, session: Session, case_id: int) -> dict:
         """Every form of the case's own process version ({file name: schema}), to label the results

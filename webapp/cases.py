@@ -87,7 +87,9 @@ def index():
 def detail(case_id: int):
     """One case: facts, deadlines, open tasks, messages and attachments (a sealed one: the form to open it)."""
     try:
-        page = engine().case_page(current_actor(), case_id)
+        page = engine().case_page(current_actor(), case_id, comments_before=request.args.get("comments_before"))
+    except InvalidInput:  # a stale or edited comments cursor: the newest comments
+        return redirect(url_for("cases.detail", case_id=case_id))
     except Forbidden as error:
         if error.code != "sealed":
             raise
@@ -107,16 +109,18 @@ def write_to_complainant(case_id: int):
     return redirect(url_for("cases.detail", case_id=case_id) + "#messages-title", code=303)
 
 
-def render_case(page: dict, status: int = 200, **message_form):
+def render_case(page: dict, status: int = 200, **forms):
     """The case page from one `ComplaintEngine.case_page*` answer; `revealed` (an identity the
     committee asked for) and `events` (an opened sealed case's history) are shown only in the
-    answer to that request, never stored."""
+    answer to that request, never stored. `forms`: what a refused form on the page keeps
+    (`message_error`/`message_body`, `comment_error`/`comment_body`/`comment_visibility`)."""
     case = page["case"]
     facts, _recorded = case_facts(case.get("data"), page.get("intake_form") or {})
     sections, recorded = result_sections(case.get("data"), page.get("forms"), page.get("intake_form"))
     show_clock(case["id"], page.get("clock"))
     return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded, sections=sections,
-                           revealed=page.get("revealed"), opened_events=page.get("timeline"), **message_form), status
+                           revealed=page.get("revealed"), opened_events=page.get("timeline"),
+                           comments=page.get("comments"), **forms), status
 
 
 @bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))

@@ -171,11 +171,12 @@ def as_local(value) -> datetime | None:
 
 def localtime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An instant in the viewer's zone, written one way everywhere: exact midnight reads as 24:00
-    of the day before (as deadlines are counted), never as 00:00 of the next; dates and other
-    values are shown as they are."""
+    of the day before (as deadlines are counted), never as 00:00 of the next; a format without the
+    time of day (a date field's value) names the day itself; dates and other values are shown as
+    they are."""
     local = as_local(value)
     if local is not None:
-        if (local.hour, local.minute, local.second) == (0, 0, 0):
+        if (local.hour, local.minute, local.second) == (0, 0, 0) and "%H" in fmt:
             day = (local - timedelta(days=1)).strftime("%Y-%m-%d")
             return f"{day} 24:00" + (":00" if fmt.endswith("%S") else "")
         return local.strftime(fmt)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required
+from .cases import render_case
 from .forms_render import reason_text
 
 bp = Blueprint("task_operations", __name__)
@@ -165,15 +166,28 @@ def sign(task_id: int):
 @bp.route("/cases/<id:case_id>/comments", methods=("POST",))
 @login_required
 def comment(case_id: int):
+    """A comment from the task page (back to the task) or the case page (back to the case; a refused
+    one shows the case page with the field's error and the text kept)."""
     task_id = request.form.get("task_id", type=int)
+    body, visibility = request.form.get("body", ""), request.form.get("visibility", "internal")
+    if not task_id:
+        return _comment_on_case(case_id, body, visibility)
     try:
-        engine().add_comment(current_actor(), case_id, request.form.get("body", ""),
-                             request.form.get("visibility", "internal"),
+        engine().add_comment(current_actor(), case_id, body, visibility,
                              task_id if request.form.get("about_task") else None)
     except REFUSED as error:
         return _refused(error, task_id, case_id)
     flash(_("Your comment is added."), "success")
-    return redirect(url_for("inbox.task", task_id=task_id) if task_id else url_for("cases.detail", case_id=case_id))
+    return redirect(url_for("inbox.task", task_id=task_id))
+
+
+def _comment_on_case(case_id: int, body: str, visibility: str):
+    result = engine().comment_from_case_page(current_actor(), case_id, body, visibility)
+    if "refused" in result:
+        return render_case(result, 422, comment_error=_said(result["refused"]), comment_body=body,
+                           comment_visibility=visibility)
+    flash(_("Your comment is added."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#comments-title", code=303)
 
 
 @bp.route("/workload")

@@ -100,3 +100,22 @@ def _describe(row: CaseComment) -> dict:
     return {"id": row.id, "case_id": row.case_id, "task_id": row.task_id, "author": row.author, "body": row.body,
             "visibility": row.visibility, "mentions": list(row.mentions or []),
             "created_at": to_iso(aware(row.created_at))}
+
+
+CASE_PAGE_COMMENTS = 20
+
+
+def newest_comments(ctx: EngineContext, session: Session, case, cursor: str | None = None,
+                    limit: int | None = None) -> dict:
+    """The case page's comments on a case the caller was already let see: the newest page (after
+    `cursor`, the page before it), shown oldest first; `older` is the cursor of the page before,
+    None when there is none. `complainant_comments`: whether a comment may go to the complainant."""
+    limit = limit or CASE_PAGE_COMMENTS
+    before = paging.decode(f"older-comments:{case.id}", cursor, (int,))
+    where = [CaseComment.case_id == case.id]
+    if before:
+        where.append(CaseComment.id < before[0])
+    rows = list(session.scalars(select(CaseComment).where(*where).order_by(CaseComment.id.desc()).limit(limit + 1)))
+    older = paging.encode(f"older-comments:{case.id}", (rows[limit - 1].id,)) if len(rows) > limit else None
+    return {"items": [_describe(r) for r in reversed(rows[:limit])], "older": older, "paged": cursor is not None,
+            "complainant_comments": complainant_may_see(ctx, session, case)}
