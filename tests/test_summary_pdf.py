@@ -8,6 +8,9 @@ from html import unescape
 from test_exports import pdf_text
 from test_reports import driven  # noqa: F401  (the fixture)
 
+from webapp.reports import in_words
+from webapp.timeline_text import in_language
+
 
 def dimension_rows(html: str) -> list[tuple[str, str, str, str]]:
     """(dimension heading, type, value, cases) for each row of the page's per-field tables."""
@@ -59,6 +62,23 @@ def test_the_summary_as_pdf_shows_the_pages_numbers(login, driven):  # noqa: F81
             assert f"{value}{cases}" in text, (lang, value, cases)
         on_time = re.search(r'<td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>\s*<td>([\d.]+%)</td>', page)
         assert f"{unescape(on_time.group(1))}{on_time.group(2)}{on_time.group(3)}{on_time.group(4)}" in text
+    assert "Customer complaint" in text and "客户投诉" not in text and "Review" in text  # en: the English halves
     half = supervisor.get(f"/reports/summary.pdf?year={year}&half=2&lang=en")
     assert "second half of" in pdf_text(half.data)
     assert login("intake1").get(f"/reports/summary.pdf?year={year}").status_code == 403
+
+
+def test_names_written_in_both_languages_show_the_readers_half(app):
+    def numbers():
+        area = {"type": "string", "title": "区域 / Area", "oneOf": [{"const": "n", "title": "北区 / North"}]}
+        return {"types": [{"key": "k", "name": "投诉 / Complaint", "on_time": [{"name": "审查 / Review"}],
+                           "dimensions": {"area": [{"value": "n", "cases": 1}]}, "settings": {"satisfaction": None},
+                           "forms": {"area": {"type": "object", "properties": {"area": area}}}}]}
+    with app.test_request_context("/reports/summary"):
+        for lang, field, value, kind, step in (("en", "Area", "North", "Complaint", "Review"),
+                                               ("zh_CN", "区域", "北区", "投诉", "审查")):
+            with in_language(lang):
+                shown = numbers()
+                words = in_words(shown)
+            assert words == {"fields": {"area": field}, "options": {"k": {"area": {"n": value}}}}, lang
+            assert (shown["types"][0]["name"], shown["types"][0]["on_time"][0]["name"]) == (kind, step)

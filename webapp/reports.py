@@ -7,7 +7,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from engine.timeline import in_language
 
 from .auth import current_actor, login_required
 from .forms_render import form_fields
@@ -46,19 +49,27 @@ def _day(name: str) -> date | None:
         return None
 
 
+def _half(text):
+    """A name written "中文 / English" in the reader's half (the whole name otherwise)."""
+    return in_language(text, "en" if str(get_locale() or "").startswith("en") else "zh_CN")
+
+
 def in_words(numbers: dict) -> dict:
     """The reader's names for the report fields and their values, from the forms that declare them:
     {"fields": {field: label}, "options": {type key: {field: {value: option label}}}} (a field or
-    value no form names keeps its own)."""
+    value no form names keeps its own). Type and step names of `numbers` become the reader's half."""
     fields: dict[str, str] = {}
     values: dict[str, dict] = {}
     for t in numbers["types"]:
+        t["name"] = _half(t["name"])
+        for step in t["on_time"]:
+            step["name"] = _half(step["name"])
         values[t["key"]] = {}
         for name, schema in (t.get("forms") or {}).items():
             found = next((f for f in form_fields(schema) if f.name == name), None)
             if found is not None:
-                fields.setdefault(name, found.label)
-                values[t["key"]][name] = dict(found.options)
+                fields.setdefault(name, _half(found.label))
+                values[t["key"]][name] = {v: _half(label) for v, label in found.options}
         for name in list(t["dimensions"]) + [t["settings"].get("satisfaction")]:
             if name:
                 fields.setdefault(name, name.replace("_", " "))
