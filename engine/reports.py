@@ -11,6 +11,10 @@ fields are the dimensions comes from the type's diagram (latest version), never 
 - process `reportReopenedField`: the data field counting how often a case was reopened;
 - process `complainantHistoryField` (already used on the case page): who complained, for repeats;
 - process `reportReaders`: groups, besides admins, auditors and process owners, who read the reports.
+
+The forms that declare the dimension and satisfaction fields travel with the numbers (`forms`:
+field -> JSON Schema, the intake form first), so a page can name fields and values in its reader's
+language.
 """
 from __future__ import annotations
 
@@ -39,12 +43,13 @@ def _list(value: str | None) -> list[str]:
 def type_settings(session: Session) -> dict[str, dict]:
     """Each type's report properties, read from its latest version's diagram."""
     rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.process_id, ProcessDefinition.files)
+        select(ProcessDefinition.key, ProcessDefinition.name, ProcessDefinition.process_id, ProcessDefinition.files,
+               ProcessDefinition.summary)
         .join(ProcessType, and_(ProcessType.key == ProcessDefinition.key,
                                 ProcessType.latest_version == ProcessDefinition.version))
         .order_by(ProcessDefinition.key).limit(MAX_TYPES))
     out = {}
-    for key, name, process_id, files in rows:
+    for key, name, process_id, files, summary in rows:
         props: dict = {}
         for filename, content in sorted((files or {}).items()):
             if not filename.lower().endswith((".bpmn", ".bpmn20.xml")):
@@ -58,7 +63,20 @@ def type_settings(session: Session) -> dict[str, dict]:
                     "reopened": props.get("reportReopenedField") or None,
                     "complainant": props.get("complainantHistoryField") or None,
                     "readers": _list(props.get("reportReaders"))}
+        named = out[key]["dimensions"] + [out[key]["satisfaction"]] * bool(out[key]["satisfaction"])
+        out[key]["forms"] = _forms_of(summary or {}, named)
     return out
+
+
+def _forms_of(summary: dict, fields: list[str]) -> dict[str, dict]:
+    """field -> the first form declaring it: the intake form, then the type's other forms by name."""
+    forms = [summary.get("intake_form") or {}] + [f for _, f in sorted((summary.get("forms") or {}).items())]
+    found = {}
+    for field in fields:
+        schema = next((f for f in forms if isinstance(f, dict) and field in (f.get("properties") or {})), None)
+        if schema is not None:
+            found[field] = schema
+    return found
 
 
 def _month(session: Session, column):
@@ -109,7 +127,8 @@ def report(session: Session, actor: Actor, start: datetime, end: datetime) -> di
                       "satisfaction": _counts(session, in_period, s["satisfaction"]),
                       "reopened": _reopened(session, in_period, s["reopened"]),
                       "repeat_complainants": _repeats(session, in_period, s["complainant"]),
-                      "settings": {k: s[k] for k in ("dimensions", "satisfaction", "reopened", "complainant")}})
+                      "settings": {k: s[k] for k in ("dimensions", "satisfaction", "reopened", "complainant")},
+                      "forms": s["forms"]})
     return {"from": start.isoformat(), "to": end.isoformat(), "types": types}
 
 

@@ -31,7 +31,7 @@ def test_auditor_reads_a_path_a_heatmap_and_the_dashboard(live_server, page, dri
     page.goto(f"{live_server}/reports?lang=zh_CN&from={driven['t0'].date()}&to={driven['t0'].date().replace(month=12, day=31)}")
     page.wait_for_selector("body[data-charts-ready='1']")
     assert page.evaluate("document.getElementById('chart-months').width") > 0
-    assert "按 category 统计的案件" in page.locator("main").inner_text()
+    assert "按投诉类别统计的案件" in page.locator("main").inner_text()  # the intake form names the field
     page.locator('a.report-number[data-metric="cases"]').first.click()
     page.wait_for_url("**/cases?**")
     assert "以下是报表中该数字对应的案件" in page.locator("main").inner_text()
