@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import Forbidden, InvalidInput
-from .models import Case, ProcessDefinition, ProcessType, Task
+from .models import Case, ProcessDefinition, ProcessType, StaffGroup, Task
 from .type_rules import BPMN, properties
 
 READER_ROLES = ("admin", "auditor", "process_owner")
@@ -65,7 +65,25 @@ def type_settings(session: Session) -> dict[str, dict]:
                     "readers": _list(props.get("reportReaders"))}
         named = out[key]["dimensions"] + [out[key]["satisfaction"]] * bool(out[key]["satisfaction"])
         out[key]["forms"] = _forms_of(summary or {}, named)
+        _group_choices(session, summary or {}, named, out[key]["forms"])
     return out
+
+
+GROUP_FIELD_TITLE = "承办部门 / Handling department"
+
+
+def _group_choices(session: Session, summary: dict, fields: list[str], forms: dict) -> None:
+    """A report field no form declares but a lane takes its group from (`groupVariable`, e.g. the
+    department a routing decision chose) holds group keys: describe it as a choice of the groups,
+    named as the groups are ("中文 / English"), so pages show names, not keys."""
+    by_variable = [f for f in fields if f not in forms and f in set((summary.get("lane_variables") or {}).values())]
+    if not by_variable:
+        return
+    groups = session.execute(select(StaffGroup.name, StaffGroup.name_zh, StaffGroup.name_en)
+                             .order_by(StaffGroup.name).limit(MAX_GROUPS * 10)).all()
+    choices = [{"const": name, "title": f"{zh or name} / {en or zh or name}"} for name, zh, en in groups]
+    for field in by_variable:
+        forms[field] = {"properties": {field: {"type": "string", "title": GROUP_FIELD_TITLE, "oneOf": choices}}}
 
 
 def _forms_of(summary: dict, fields: list[str]) -> dict[str, dict]:

@@ -82,3 +82,16 @@ def test_names_written_in_both_languages_show_the_readers_half(app):
                 words = in_words(shown)
             assert words == {"fields": {"area": field}, "options": {"k": {"area": {"n": value}}}}, lang
             assert (shown["types"][0]["name"], shown["types"][0]["on_time"][0]["name"]) == (kind, step)
+
+
+def test_a_field_a_lane_takes_its_group_from_reads_as_the_groups_names(login, engine, driven):  # noqa: F811
+    """The complaint's department is chosen by its routing table and names a group (its lane's
+    groupVariable): the reports show the group's name in the reader's language, not its key."""
+    engine.rename_group(engine.actor_for("admin1"), "dept_quality", {"name_zh": "质量部", "name_en": "Quality department"})
+    year = driven["t0"].year
+    auditor = login("auditor1")
+    en = dimension_rows(auditor.get(f"/reports/summary?year={year}&lang=en").get_data(as_text=True))
+    zh = dimension_rows(auditor.get(f"/reports/summary?year={year}&lang=zh_CN").get_data(as_text=True))
+    assert any(h == "Cases by Handling department" and v == "Quality department" for h, _, v, _ in en), en
+    assert any(h == "按承办部门统计的案件" and v == "质量部" for h, _, v, _ in zh), zh
+    assert not any(v == "dept_quality" for _, _, v, _ in en + zh)
