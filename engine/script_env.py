@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 from . import timer_values
 from .handler_api import unstorable
-from .script_library import LIBRARY_NAMES, library
+from .script_library import LIBRARY_NAMES, MODULE_ATTRIBUTES, library
 from .run_budget import RunBudget, RunLimitExceeded, run_budget
 
 _EXTRA_BUILTINS = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -265,6 +265,9 @@ def refuse_unknown_names(tree: ast.AST) -> None:
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
                 and node.value.id in _MODULE_NAMES and node.value.id not in known:
             name = node.value.id
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id not in defined \
+                and node.attr not in MODULE_ATTRIBUTES.get(node.value.id, (node.attr,)):
+            name = f"{node.value.id}.{node.attr}"
         if name and f"{name!r}" not in "".join(problems):
             problems.append(f"line {node.lineno}: {name!r} is not available to diagram scripts")
     if problems:

@@ -182,6 +182,12 @@ def library(budget) -> dict:
     }
 
 
+# what each of the library's small modules offers (`time.time()`, not `time.sleep`): checked at deploy
+MODULE_ATTRIBUTES = {"json": frozenset({"dumps", "loads", "JSONDecodeError"}),
+                     "calendar": frozenset({"monthrange", "isleap", "weekday"}),
+                     "pytz": frozenset({"timezone", "utc"}),
+                     "time": frozenset({"time"})}
+
 # the names a diagram may use that are not data: checked at deploy (engine.script_env.unknown_names)
 LIBRARY_NAMES = frozenset({"datetime", "date", "timedelta", "timezone", "json", "json_dumps", "re", "decimal",
                            "Decimal", "calendar", "get_localtime", "pytz", "time", "print", "printed"})
