@@ -175,7 +175,7 @@ def _check_tree(filename: str, root, registry: HandlerRegistry, forms: dict, sum
         if node.get("id") and etree.QName(node).namespace == BPMN:
             summary["elements"][node.get("id")] = tag
         if tag in HUMAN_TASKS and etree.QName(node).namespace == BPMN:
-            props = _properties(node)
+            props = type_rules.properties(node)
             form = props.get("formJsonSchemaFilename")
             what = {"userTask": "a user task", "manualTask": "a manual task", "task": "a task"}[tag]
             if node.get("id") not in in_lane:
@@ -275,25 +275,25 @@ def _check_calls(trees: dict) -> list[Problem]:
             for node in process.iter(f"{{{BPMN}}}callActivity"):
                 calls.setdefault(process.get("id"), []).append((filename, node))
 
-    def reaches(start: str, target: str) -> bool:
-        seen, todo = set(), [start]
-        while todo:
-            current = todo.pop()
-            if current == target:
-                return True
-            if current not in seen:
-                seen.add(current)
-                todo.extend(node.get("calledElement") for _, node in calls.get(current, []))
-        return False
-
+    called = {pid: [node.get("calledElement") for _, node in nodes] for pid, nodes in calls.items()}
     return [Problem(filename, f"calls process {node.get('calledElement')!r}, which leads back to its own process "
                               f"{process_id!r}: a process may not call itself", node.get("id"), node.sourceline)
             for process_id, nodes in calls.items() for filename, node in nodes
-            if reaches(node.get("calledElement"), process_id)]
+            if _reaches(called, node.get("calledElement"), process_id)]
 
 
-def _properties(node) -> dict:
-    return {p.get("name"): p.get("value") for p in node.iterfind(".//spiff:property", NS)}
+def _reaches(calls: dict, start: str, target: str) -> bool:
+    """Whether process `start` leads to `target` through call activities (`calls`: process id ->
+    the process ids its call activities call)."""
+    seen, todo = set(), [start]
+    while todo:
+        current = todo.pop()
+        if current == target:
+            return True
+        if current not in seen:
+            seen.add(current)
+            todo.extend(calls.get(current, ()))
+    return False
 
 
 def _check_portability(trees: dict, summary: dict, problems: list, lane_groups, groups_that_exist,
@@ -315,15 +315,7 @@ def _needed_by(process_id: str, main_id: str, trees: dict) -> bool:
     """Whether the main process reaches `process_id` through call activities."""
     calls = {p.get("id"): {n.get("calledElement") for n in p.iter(f"{{{BPMN}}}callActivity")}
              for _, p in diagram_rules.processes(trees)}
-    seen, todo = set(), [main_id]
-    while todo:
-        current = todo.pop()
-        if current == process_id:
-            return True
-        if current not in seen:
-            seen.add(current)
-            todo.extend(calls.get(current, ()))
-    return False
+    return _reaches(calls, main_id, process_id)
 
 
 def _intake_form(trees: dict, process_id: str, forms: dict, problems: list[Problem]) -> dict:
@@ -332,9 +324,9 @@ def _intake_form(trees: dict, process_id: str, forms: dict, problems: list[Probl
             if process.get("id") != process_id:
                 continue
             for start in process.iterfind("bpmn:startEvent", NS):
-                form = _properties(start).get("formJsonSchemaFilename")
+                form = type_rules.properties(start).get("formJsonSchemaFilename")
                 if form and form in forms:
-                    _attach_layout(start, _properties(start), forms,
+                    _attach_layout(start, type_rules.properties(start), forms,
                                    lambda node, message: problems.append(Problem(name, message, node.get("id"), node.sourceline)))
                     return forms[form]
                 if form:
