@@ -29,13 +29,16 @@ def in_language(page, lang: str) -> None:
 
 
 def one_line(locator) -> None:
-    """Every matching element's box is one line high (a time not wrapped onto several lines)."""
+    """Every matching element's text is one line high (a time not wrapped onto several lines):
+    the height of its content (without padding) is at most one line's."""
     assert locator.count() > 0
     for i in range(locator.count()):
         height, line = locator.nth(i).evaluate(
-            "el => [el.getBoundingClientRect().height, parseFloat(getComputedStyle(el).lineHeight)"
-            " || parseFloat(getComputedStyle(el).fontSize) * 1.6]")
-        assert height <= line * 1.5, (locator.nth(i).inner_text(), height, line)
+            "el => { const r = document.createRange(); r.selectNodeContents(el);"
+            " const s = getComputedStyle(el);"
+            " return [r.getBoundingClientRect().height,"
+            " parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.6]; }")
+        assert 0 < height <= line * 1.5, (locator.nth(i).inner_text(), height, line)
 
 
 def words(lang: str, zh: str, en: str) -> str:
