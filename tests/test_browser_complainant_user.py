@@ -53,6 +53,10 @@ def test_a_public_filer_files_once_follows_the_case_and_answers_with_a_file(live
     expect(answer.locator(".files")).to_contain_text("photo-of-box.txt")  # a file sent through /track is shown back
     page.reload()  # re-sending the form posts nothing twice
     expect(page.locator("li.message.from-complainant")).to_have_count(1)
+    page.click(".lang-switch")  # the other language shows the same case, no code typed again
+    in_language(page, "en" if lang == "zh_CN" else "zh_CN")
+    expect(page.locator("main h1")).to_contain_text(number)
+    expect(page.locator("#filed-files")).to_contain_text("photo-of-box.txt")
     messages = engine.get_case(staff, case_id)["messages"]
     assert [m["body"] for m in messages].count(words(lang, "照片已附上。", "The photo is attached.")) == 1
 

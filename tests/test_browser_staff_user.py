@@ -51,6 +51,11 @@ def test_intake_finds_claims_and_writes_to_the_complainant(live_server, page, en
         assert available_numbers(page) == ([found["number"]] if found else []), q
     page.fill("#inbox-q", "王小明")
     page.click("form.search button[type=submit]")
+    page.click("a.lang-switch")  # the other language keeps the search
+    in_language(page, "en" if lang == "zh_CN" else "zh_CN")
+    expect(page.locator("#inbox-q")).to_have_value("王小明")
+    assert available_numbers(page) == [wanted["number"]]
+    page.click("a.lang-switch")
 
     page.locator("#available-tasks tr", has_text=wanted["number"]).locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/tasks/\d+$"))  # claiming opens the task
