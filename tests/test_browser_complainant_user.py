@@ -62,7 +62,10 @@ def test_a_public_filer_files_once_follows_the_case_and_answers_with_a_file(live
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_whistleblower_reports_anonymously_and_reads_the_triage_note(live_server, page, engine, work, lang):  # noqa: F811
+def test_a_whistleblower_reports_anonymously_and_reads_the_triage_note(live_server, page, engine, work, lang,  # noqa: F811
+                                                                       tmp_path):
+    evidence = tmp_path / "receipt-scan.txt"
+    evidence.write_text("a scanned receipt")
     page.goto(f"{live_server}/report/internal_report?lang={lang}")
     in_language(page, lang)
     expect(page.locator("#field-facts .req")).to_be_visible()
@@ -74,12 +77,14 @@ def test_a_whistleblower_reports_anonymously_and_reads_the_triage_note(live_serv
     page.uncheck("#f-anonymous")
     assert page.input_value("#f-reporter_name") == "" and page.input_value("#f-reporter_contact") == ""
     page.check("#f-anonymous")
-    page.click("form.schema-form button[type=submit]")
+    page.set_input_files("#f-attachments", str(evidence))  # a report takes files at filing too
+    page.dblclick("form.schema-form button[type=submit]")  # a double submit files one report
     page.wait_for_url(f"{live_server}/filed")
     number = page.locator(".case-number").inner_text()
     receipt = receipt_of(page)
 
     integ1 = engine.actor_for("integ1")
+    assert [c["number"] for c in engine.list_cases(integ1)["items"]] == [number]  # filed once
     case = engine.list_cases(integ1, q=number)["items"][0]
     stored = engine.get_case(integ1, case["id"])
     assert stored["anonymous"] is True
@@ -90,3 +95,4 @@ def test_a_whistleblower_reports_anonymously_and_reads_the_triage_note(live_serv
     track(page, live_server, receipt, lang)
     in_language(page, lang)
     expect(page.locator("ul.messages")).to_contain_text("感谢您提供的线索，我们将认真核查。")  # the note reached the mailbox
+    expect(page.locator("#filed-files")).to_contain_text("receipt-scan.txt")

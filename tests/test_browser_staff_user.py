@@ -120,6 +120,7 @@ def test_a_handler_attaches_a_file_and_the_supervisor_reads_labelled_results(liv
     main = page.locator("main").inner_text()
     for raw in ("root_cause", "remedy_detail", "responsibility", "{\""):
         assert raw not in main, raw
+    assert not re.search(r"\d{4}-\d{2}-\d{2} 00:00", main)  # midnight reads as 24:00 of the day before
     expect(page.locator("main")).to_contain_text("inspection.txt")  # the handler's file is shown with the case
     page.check("#f-approved")
     page.click("form.schema-form button[type=submit]")
