@@ -18,7 +18,7 @@ def build_engine(settings: EngineSettings, registry: HandlerRegistry, migrate: b
     install_clock_hook()
     db = Database(settings.database_url, settings.db_timeouts)
     if migrate:
-        db.upgrade()
+        db.upgrade(settings.field_key)
     ctx = EngineContext(settings=settings, db=db, registry=registry, cipher=FieldCipher(settings.field_key or ""),
                         calendar=WorkingCalendar(timezone=settings.timezone),
                         clock=settings.clock or SystemClock())

@@ -82,9 +82,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration."""
+    def upgrade(self, field_key: str | None = None) -> None:
+        """Bring the schema to the newest migration (`field_key`: for a migration that rebuilds
+        data from personal values, such as 0016's search backfill)."""
         cfg = alembic_config(self.url)
+        if field_key:
+            cfg.attributes["field_key"] = field_key
         with self.engine.begin() as conn:
             if not self.is_sqlite:  # building an index over many rows may take longer than a request
                 conn.exec_driver_sql("SET LOCAL statement_timeout = 0")

@@ -36,25 +36,36 @@ def tokens(value: str) -> list[str]:
 
 
 def _key(ctx: EngineContext, value: str) -> str:
-    return "k" + ctx.cipher.blind(" ".join(str(value).split()).lower())
+    return _blind_key(ctx.cipher, value)
+
+
+def _blind_key(cipher, value: str) -> str:
+    return "k" + cipher.blind(" ".join(str(value).split()).lower())
 
 
 def index_case(ctx: EngineContext, session: Session, case: Case, intake: dict, data: dict, personal: dict) -> None:
     """Write the case's search row from its intake data (on filing)."""
+    session.add(CaseSearch(case_id=case.id, **search_row(ctx.cipher, bool(case.confidential), intake, data, personal)))
+
+
+def search_row(cipher, confidential: bool, intake: dict, data: dict, personal: dict) -> dict:
+    """A case's search row (subject, complainant, doc) from its intake data without the personal
+    fields (`data`) and its personal values (`personal`, left out of a confidential case).
+    Filing and the backfill of migration 0016 both build it here."""
     props = intake.get("properties") or {}
     words: list[str] = []
     for name, value in data.items():
         prop = props.get(name) or {}
         if isinstance(value, str) and prop.get("type", "string") == "string" and "enum" not in prop:
             words += tokens(value)
-    if not case.confidential:
-        words += [_key(ctx, v) for v in personal.values() if isinstance(v, str) and v.strip()]
+    if not confidential:
+        words += [_blind_key(cipher, v) for v in personal.values() if isinstance(v, str) and v.strip()]
     subject_field, who_field = intake.get("x-subject-field"), intake.get("x-complainant-field")
     subject = data.get(subject_field) if subject_field else None
-    who = data.get(who_field) if who_field and not case.confidential else None
-    session.add(CaseSearch(case_id=case.id, subject=(" ".join(str(subject).split())[:80] if subject else None),
-                           complainant=(str(who)[:200] if isinstance(who, str) else None),
-                           doc=" ".join(dict.fromkeys(words))))
+    who = data.get(who_field) if who_field and not confidential else None
+    return {"subject": " ".join(str(subject).split())[:80] if subject else None,
+            "complainant": str(who)[:200] if isinstance(who, str) else None,
+            "doc": " ".join(dict.fromkeys(words))}
 
 
 def forget_personal(session: Session, case_id: int, erased: list[str]) -> None:

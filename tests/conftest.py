@@ -136,3 +136,18 @@ def work(engine):
 
 def later(clock: FakeClock, **delta) -> datetime:
     return clock.now() + timedelta(**delta)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run (launching it costs more than a test's page)."""
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

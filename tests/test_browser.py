@@ -31,18 +31,12 @@ def live_server(app):
 
 
 @pytest.fixture
-def page():
-    """A headless Chromium page (skipped where Debian's chromium is not installed)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN")
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(chromium):
+    """A page in a fresh browser context (no cookies, no storage) of the shared Chromium
+    (tests/conftest.py; skipped where Debian's chromium is not installed)."""
+    context = chromium.new_context(locale="zh-CN")
+    yield context.new_page()
+    context.close()
 
 
 def fill_intake(page, data: dict) -> None:

@@ -163,7 +163,8 @@ def restore(file: Path, yes: bool) -> None:
     try:
         with closing(sqlite3.connect(file)) as source, closing(sqlite3.connect(staged)) as target:
             source.backup(target)
-        found = check_copy(staged, upgrade=True)  # a backup of an older release is migrated here
+        found = check_copy(staged, upgrade=True,  # a backup of an older release is migrated here
+                           field_key=engine.ctx.settings.field_key)
         if not found["audit"]["ok"]:
             click.echo(f"{file} is not restored: {_describe(found)}", err=True)
             sys.exit(1)
@@ -182,7 +183,7 @@ def restore(file: Path, yes: bool) -> None:
     click.echo(f"restored {file}: {_describe(found)}")
 
 
-def check_copy(path: Path, upgrade: bool = False) -> dict:
+def check_copy(path: Path, upgrade: bool = False, field_key: str | None = None) -> dict:
     """What a copied database holds: its cases and whether its audit chain verifies."""
     from sqlalchemy import func, select
 
@@ -193,7 +194,7 @@ def check_copy(path: Path, upgrade: bool = False) -> dict:
     copy = Database(f"sqlite:///{path}")
     try:
         if upgrade:
-            copy.upgrade()
+            copy.upgrade(field_key)
         with copy.transaction() as session:
             return {"cases": session.scalar(select(func.count()).select_from(Case)), "audit": audit.verify(session)}
     finally:

@@ -6,6 +6,7 @@ instants and shown in the viewer's time zone (the organisation's, Asia/Shanghai,
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -232,4 +233,12 @@ def language_context() -> dict:
         "language_names": LANGUAGE_NAMES,
         "other_languages": [lang for lang in languages() if lang != current],
         "current_timezone": str(get_timezone()),
+        "language_switch_url": language_switch_url,
     }
+
+
+def language_switch_url(lang: str) -> str:
+    """This page in another language: the same path with its query (a search, a filter, a page)
+    kept and `lang` set."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return request.path + "?" + urlencode(args)

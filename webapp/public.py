@@ -137,7 +137,7 @@ def render_track(receipt: str = "", case: dict | None = None, status: int = 200,
     notes: `error` (receipt not found), `message_error` and `message_body` (a refused message),
     `sent` (a message went through)."""
     page = render_template("public/track.html", receipt=receipt, case=case, form_token=secrets.token_urlsafe(24),
-                           **notes)
+                           repost_receipt=receipt if case else None, **notes)
     return page, status, NO_STORE
 
 

@@ -1,0 +1,44 @@
+"""The auditor in a real browser, in Chinese and in English (issue 10, point 7): lands on the cases,
+finds a case by a word of its description and by the complainant's name, reads the case page and
+its history with every time on one line, and a whistleblower's case headed as a report."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_steps import LANGS, in_language, one_line, sign_in, words
+from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def listed(page) -> list[str]:
+    return [n.strip() for n in page.locator("main table tbody tr td:first-child a").all_inner_texts()]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_auditor_finds_and_reads_cases(live_server, page, make_case, work, lang):  # noqa: F811
+    wanted = make_case("complaint")
+    other = make_case("complaint", subject="电费账单错误", description="十月电费重复收取。", complainant_name="李四")
+    report = make_case("internal_report")
+    work(wanted["id"], "review", "intake2", decision="accept", reason="符合受理条件", complex=False)
+    assert sign_in(page, live_server, "auditor1", lang) == "/cases"  # an auditor lands on the cases
+    in_language(page, lang)
+    assert set(listed(page)) >= {wanted["number"], other["number"]}
+    one_line(page.locator("main table time"))
+    for q, found in (("两条卷烟", wanted["number"]), ("李四", other["number"])):
+        page.fill("#q", q)
+        page.locator("#q").press("Enter")
+        expect(page.locator("#q")).to_have_value(q)
+        assert listed(page) == [found], q
+
+    page.goto(f"{live_server}/cases/{wanted['id']}")
+    in_language(page, lang)
+    expect(page.locator("#messages-title")).to_have_text(words(lang, "与投诉人的往来消息", "Messages with the complainant"))
+    one_line(page.locator("main time"))
+    page.goto(f"{live_server}/cases/{wanted['id']}/history")
+    expect(page.locator(".timeline-entry").first).to_be_visible()
+    one_line(page.locator(".timeline-entry time"))
+
+    page.goto(f"{live_server}/cases/{report['id']}")
+    expect(page.locator("#messages-title")).to_have_text(words(lang, "与举报人的往来消息", "Messages with the reporter"))
