@@ -15,6 +15,8 @@ from flask_babel import Babel, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from engine.timeline import in_language
+
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 STATUS_LABELS = {
@@ -73,6 +75,35 @@ def holiday_name(name) -> str:
     return _labelled(HOLIDAY_NAMES, name)
 
 
+def reader_language() -> str:
+    """The viewer's language tag ("zh_CN" or "en")."""
+    return str(get_locale() or languages()[0])
+
+
+def in_words(value) -> str:
+    """A text given per language ({"zh_CN": ..., "en": ...}) in the viewer's, else in another
+    given one; a plain text as it is."""
+    if isinstance(value, dict):
+        current = reader_language()
+        for key in (current, current.split("_")[0], *languages()):
+            if isinstance(value.get(key), str) and value[key]:
+                return value[key]
+        return next((v for v in value.values() if isinstance(v, str)), "")
+    return "" if value is None else str(value)
+
+
+def half(text) -> str:
+    """A name a diagram or a type writes "中文 / English" (type names, step names) in the viewer's
+    half; any other text as it is."""
+    return in_language(text, "en" if reader_language().startswith("en") else "zh_CN") or ""
+
+
+def group_label(task) -> str:
+    """The name of the group that works a task (`group_label`, set by the engine) in the viewer's
+    language; nothing when named people take it (the diagram's lane name is not shown)."""
+    return in_words((task or {}).get("group_label")) if (task or {}).get("group_label") else ""
+
+
 def init_app(app) -> None:
     """Install Babel with our selectors, remember `?lang=`, and add the template helpers."""
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -83,7 +114,7 @@ def init_app(app) -> None:
     app.add_template_filter(deadline_label)
     app.add_template_filter(plain_json)
     app.add_template_filter(file_size)
-    for words in (message_kind, pause_kind, holiday_name):
+    for words in (message_kind, pause_kind, holiday_name, half, group_label, in_words):
         app.add_template_filter(words)
     app.context_processor(language_context)
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
+from .i18n import half
 from .auth import current_actor, login_required
 from .cases import render_case
 from .forms_render import reason_text
@@ -70,7 +71,7 @@ def transfer(task_id: int):
         task = engine().transfer_task(current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", ""))
     except REFUSED as error:
         return _refused(error, task_id)
-    flash(_("The task “%(name)s” is transferred to %(who)s.", name=task["name"], who=task["assignee"]), "success")
+    flash(_("The task “%(name)s” is transferred to %(who)s.", name=half(task["name"]), who=task["assignee"]), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -82,7 +83,7 @@ def delegate(task_id: int):
     except REFUSED as error:
         return _refused(error, task_id)
     flash(_("%(who)s is asked to work on “%(name)s”; it comes back to you to complete.", who=task["assignee"],
-            name=task["name"]), "success")
+            name=half(task["name"])), "success")
     return redirect(url_for("inbox.task", task_id=task_id))
 
 
@@ -93,7 +94,7 @@ def hand_back(task_id: int):
         task = engine().hand_back_task(current_actor(), task_id, request.form.get("note", ""))
     except REFUSED as error:
         return _refused(error, task_id)
-    flash(_("The task “%(name)s” is back with its holder.", name=task["name"]), "success")
+    flash(_("The task “%(name)s” is back with its holder.", name=half(task["name"])), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -105,7 +106,7 @@ def send_back(task_id: int):
                                          request.form.get("reason", ""))
     except REFUSED as error:
         return _refused(error, task_id)
-    names = ", ".join(t["name"] for t in result["next_tasks"] if t["element_id"] == result["sent_back_to"])
+    names = ", ".join(half(t["name"]) for t in result["next_tasks"] if t["element_id"] == result["sent_back_to"])
     flash(_("Case %(number)s is sent back to “%(step)s”.", number=result["case_number"], step=names), "success")
     return redirect(url_for("inbox.index"))
 
