@@ -432,3 +432,13 @@ def group_labels(session: Session, tasks: list[dict]) -> list[dict]:
                              "en": group.name_en or group.label or group.name_zh or group.name}
                             if group is not None else None)
     return tasks
+
+
+def name_groups(session: Session, names: dict) -> None:
+    """Give groups that have no names yet their names ({key: (Chinese, English)}); a name an
+    admin gave is kept."""
+    session.flush()
+    for key, (zh, en) in names.items():
+        group = session.get(StaffGroup, key)
+        if group is not None and not group.name_zh and not group.name_en:
+            group.name_zh, group.name_en = zh, en

@@ -293,11 +293,30 @@ def _facts(form: dict) -> list[tuple[str, str]]:
             for _name, label, value in facts]
 
 
+def _readable(form: dict) -> dict:
+    """The handling form in the reader's words: step names in their language, each step's result
+    as {label: value} from the step's form (what no form labels is left out)."""
+    from .forms_render import step_results
+    from .i18n import localtime
+
+    def text(value) -> str:
+        if value is True or value is False:
+            return _("yes") if value else _("no")
+        if isinstance(value, list):
+            return "、".join(map(str, value))
+        return localtime(value) if isinstance(value, str) else str(value)
+
+    for step in form["steps"]:
+        step["step"] = half(step["step"])
+        step["result"] = {label: text(value) for label, value in step_results(step["result"], step.get("form"))}
+    return form
+
+
 @bp.route("/cases/<id:case_id>/handling-form")
 @login_required
 def print_form(case_id: int):
     """The handling form as a printable page (the browser prints it)."""
-    form = engine().handling_form(current_actor(), case_id)
+    form = _readable(engine().handling_form(current_actor(), case_id))
     return render_template("task_operations/print.html", form=form, case=form["case"], facts=_facts(form))
 
 
@@ -307,7 +326,7 @@ def print_pdf(case_id: int):
     from .i18n import localtime
     from .print_pdf import handling_form_pdf
 
-    form = engine().handling_form(current_actor(), case_id)
+    form = _readable(engine().handling_form(current_actor(), case_id))
     pdf = handling_form_pdf(form, _facts(form), lambda v: localtime(v) if v else "")
     return current_app.response_class(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{form["case"].get("number") or case_id}.pdf"',
