@@ -194,7 +194,8 @@ def _without(text: str, typed) -> str:
         text = text.replace(value, " ")
     for name in demo_display_names():
         text = text.replace(name, " ")
-    return text
+    # the language switch names each language in itself ("中文" on an English page)
+    return re.sub(r"(?m)^\s*(中文|English)\s*$", " ", text)
 
 
 def problems(page: str, lang: str, typed=()) -> list[str]:

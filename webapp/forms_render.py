@@ -16,6 +16,8 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from engine.timeline import in_language
+
 LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_text", "requests",
                     "measures", "root_cause", "remedy_detail", "comment", "reason", "note",
                     "legal_basis", "evidence_reviewed"}
@@ -43,6 +45,7 @@ REASONS = (
     (re.compile(r"^the case was changed at the same time"),
      _l("the case was changed at the same time; reload and try again.")),
     (re.compile(r"^no such (task|case)"), _l("it does not exist or you may not see it.")),
+    (re.compile(r"^this report is sealed"), _l("This report is sealed: open it on its case page with a stated reason.")),
 )
 
 
@@ -394,13 +397,25 @@ def step_results(result: dict | None, schema: dict | None) -> list[tuple[str, ob
     return rows
 
 
+def option_words(forms: dict | None) -> dict[str, str]:
+    """{option value: its label} over all the type's forms (the first form naming a value wins),
+    for values shown outside their form, such as an earlier case's outcome."""
+    words: dict[str, str] = {}
+    for schema in (forms or {}).values():
+        for f in form_fields(schema) if isinstance(schema, dict) else []:
+            for value, label in f.options:
+                words.setdefault(value, label)
+    return words
+
+
 def form_title(schema: dict) -> str:
     """A form's name in the reader's language: `x-title`, else its title (Chinese) or, for an
     English reader, its description (the shipped forms put the English name there)."""
     if schema.get("x-title"):
         return _localized(schema["x-title"])
     english = str(get_locale() or "").startswith("en")
-    return str((schema.get("description") if english else None) or schema.get("title") or "")
+    return in_language(str((schema.get("description") if english else None) or schema.get("title") or ""),
+                       "en" if english else "zh_CN") or ""
 
 
 def _shown(value, f: Field):

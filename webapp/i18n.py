@@ -6,6 +6,7 @@ instants and shown in the viewer's time zone (the organisation's, Asia/Shanghai,
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +18,7 @@ from flask_login import current_user
 
 from engine.timeline import in_language
 
+CJK = re.compile(r"[\u3400-\u9fff]")
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 STATUS_LABELS = {
@@ -95,6 +97,11 @@ def in_words(value) -> str:
 def half(text) -> str:
     """A name a diagram or a type writes "中文 / English" (type names, step names) in the viewer's
     half; any other text as it is."""
+    if not isinstance(text, str) or " / " not in text:
+        return "" if text is None else str(text)
+    zh, en = text.split(" / ", 1)
+    if not CJK.search(zh) or CJK.search(en):  # not a "中文 / English" name: someone's text, as written
+        return text
     return in_language(text, "en" if reader_language().startswith("en") else "zh_CN") or ""
 
 
@@ -102,6 +109,17 @@ def group_label(task) -> str:
     """The name of the group that works a task (`group_label`, set by the engine) in the viewer's
     language; nothing when named people take it (the diagram's lane name is not shown)."""
     return in_words((task or {}).get("group_label")) if (task or {}).get("group_label") else ""
+
+
+# what the audit log says in place of a sealed case's details (engine.audit_log.WITHHELD)
+AUDIT_WORDS = {"sealed case: open it with a reason to read its events":
+               _l("sealed case: open it with a reason to read its events")}
+
+
+def audit_value(value) -> str:
+    """An audit detail's value; the engine's own sentences in the viewer's language."""
+    label = AUDIT_WORDS.get(value) if isinstance(value, str) else None
+    return str(label) if label else value
 
 
 def init_app(app) -> None:
@@ -114,7 +132,7 @@ def init_app(app) -> None:
     app.add_template_filter(deadline_label)
     app.add_template_filter(plain_json)
     app.add_template_filter(file_size)
-    for words in (message_kind, pause_kind, holiday_name, half, group_label, in_words):
+    for words in (message_kind, pause_kind, holiday_name, half, group_label, in_words, audit_value):
         app.add_template_filter(words)
     app.context_processor(language_context)
 

@@ -9,7 +9,8 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .i18n import half
 from .auth import current_actor, login_required, safe_next
-from .forms_render import (case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text,
+from .forms_render import (case_facts, field_errors, form_fields, initial_values, option_words, parse_submission,
+                           reason_text,
                            result_sections)
 from .public import uploaded_files
 
@@ -83,6 +84,7 @@ def render_task(task: dict, values: MultiDict, errors=None, general=None, status
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
                            facts=facts, recorded=recorded, sections=sections,
+                           option_words=option_words(task.get("forms")),
                            holds=(task.get("operations") or {}).get(
                                "holds", task.get("assignee") == current_actor().username))
     return page, status
