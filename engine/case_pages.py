@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from . import access, audit, diagram_views, disclosure
+from . import access, audit, diagram_views, disclosure, users
 from .access import load_visible_case
 from .actors import Actor
 from .cases import case_detail
@@ -22,6 +22,7 @@ def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -
     task, case = found.task, found.case
     out = task_with_form(ctx, session, found)
     out["case"] = case_detail(ctx, session, actor, case.id)
+    users.group_labels(session, [out])
     out["may_claim"] = task.state == "ready" and task.assignee is None and _may_take(actor, task)
     return out
 

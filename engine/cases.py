@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, paging, receipts, reports, search, type_rules
+from . import audit, definitions, paging, receipts, reports, search, type_rules, users
 from .access import listed_case_ids, load_visible_case, may_reveal_identity, may_see_identity, visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -222,7 +222,7 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
     detail.update({
         "version": definition.version, "definition_version": definition.version, "data": data,
         "deadlines": dict(case.deadlines or {}), "anonymous": case.anonymous,
-        "open_tasks": [describe_task(t, case, definition, now) for t in tasks],
+        "open_tasks": users.group_labels(session, [describe_task(t, case, definition, now) for t in tasks]),
         "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "direction": m.direction, "kind": m.kind,
                       "body": m.body, "author": m.author} for m in messages],
         "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size,

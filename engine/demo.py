@@ -30,6 +30,25 @@ DEMO_USERS = (
     ("comm1", "委员会 Committee", ["staff"], ["committee"]),
 )
 
+# group key: (Chinese name, English name), as an admin would name them
+DEMO_GROUPS = {
+    "intake": ("投诉受理组", "Complaint intake"),
+    "dept_quality": ("质量管理部", "Quality department"),
+    "dept_contract": ("合同管理部", "Contracts department"),
+    "dept_logistics": ("物流部", "Logistics department"),
+    "dept_service": ("客户服务部", "Customer service department"),
+    "dept_billing": ("计费部", "Billing department"),
+    "supervisor": ("督办组", "Supervisors"),
+    "followup": ("回访组", "Follow-up team"),
+    "tender_clerk": ("投诉受理科", "Tender complaints desk"),
+    "tender_investigators": ("调查组（招标投标）", "Tender investigators"),
+    "tender_head": ("处长", "Head of tender supervision"),
+    "discipline": ("纪检监察室", "Discipline office"),
+    "integrity_office": ("廉政办公室", "Integrity office"),
+    "investigation_team": ("调查组", "Investigation team"),
+    "committee": ("举报处理委员会", "Reports committee"),
+}
+
 
 def load_demo_cases(engine) -> int:
     """A few cases in different states, once: a new complaint, one under investigation,

@@ -33,7 +33,7 @@ from . import (audit, audit_log, case_pages, cases, credentials, definitions, di
 from .actors import Actor
 from .context import EngineContext
 from .credentials import DeferredActor
-from .demo import DEMO_USERS
+from .demo import DEMO_GROUPS, DEMO_USERS
 from .errors import Conflict, Forbidden, InvalidInput
 from .facade_accounts import AccountOperations
 from .facade_audit import AuditOperations
@@ -151,6 +151,7 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
             for username, display, roles, groups in DEMO_USERS:
                 users.ensure_user(session, username, password, display, roles, groups,
                                   fast_hash=self.ctx.settings.fast_hashing)
+            users.name_groups(session, DEMO_GROUPS)
 
     # --- cases -----------------------------------------------------------------------------
     def file_case(self, actor: Actor | None, type_key: str, data: dict,

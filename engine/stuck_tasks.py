@@ -48,7 +48,7 @@ def list_stuck(ctx: EngineContext, session: Session, actor: Actor, limit: int | 
     rows = session.execute(query.order_by(Task.stuck_since, Task.id).limit(n + 1)).all()
     total, estimate = paging.capped_count(session, [select(Task.id).where(*stuck)])
     nxt = paging.encode("tasks:stuck", (aware(rows[n - 1].stuck_since), rows[n - 1].id)) if len(rows) > n else None
-    return paging.answer([_item(r) for r in rows[:n]], nxt, total, estimate)
+    return paging.answer(users.group_labels(session, [_item(r) for r in rows[:n]]), nxt, total, estimate)
 
 
 def _item(row) -> dict:

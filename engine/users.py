@@ -418,3 +418,27 @@ def users_with_role(session: Session, role: str) -> list[str]:
     """Active users holding a role (roles are stored comma-separated)."""
     rows = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username))
     return [u.username for u in rows if role in u.roles.split(",")]
+
+
+def group_labels(session: Session, tasks: list[dict]) -> list[dict]:
+    """Give each task (a dict with `candidate_group`) the name of the group that works it,
+    `group_label` {"zh_CN": ..., "en": ...} (None when named people, not a group, take it), so
+    pages name the group as people know it instead of the diagram's lane."""
+    keys = {t.get("candidate_group") for t in tasks} - {None, ""}
+    found = {g.name: g for g in session.scalars(select(StaffGroup).where(StaffGroup.name.in_(keys)))} if keys else {}
+    for t in tasks:
+        group = found.get(t.get("candidate_group") or "")
+        t["group_label"] = ({"zh_CN": group.name_zh or group.label or group.name,
+                             "en": group.name_en or group.label or group.name_zh or group.name}
+                            if group is not None else None)
+    return tasks
+
+
+def name_groups(session: Session, names: dict) -> None:
+    """Give groups that have no names yet their names ({key: (Chinese, English)}); a name an
+    admin gave is kept."""
+    session.flush()
+    for key, (zh, en) in names.items():
+        group = session.get(StaffGroup, key)
+        if group is not None and not group.name_zh and not group.name_en:
+            group.name_zh, group.name_en = zh, en

@@ -52,7 +52,7 @@ def test_the_audit_page_filters_pages_and_speaks_chinese(login, make_case, clock
     firsts = set(re.findall(r"<td>(\d+)</td>", paged))
     assert firsts and set(re.findall(r"<td>(\d+)</td>", second)).isdisjoint(firsts)
     later_kind = auditor.get("/audit?kind=task_delegated").get_data(as_text=True)  # a kind added elsewhere
-    assert '<option value="task_delegated" selected>task delegated</option>' in later_kind
+    assert '<option value="task_delegated" selected>任务已委托</option>' in later_kind
     bad = auditor.get("/audit?case=abc&from=yesterday")
     assert bad.status_code == 400 and "案件编号应为整数" in bad.get_data(as_text=True)
 

@@ -59,8 +59,9 @@ def test_filing_each_type_shows_number_and_receipt(client, engine, type_key):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     for name, value in intake_data(type_key).items():
-        if value is not False:
+        if value is not False and name != "channel":
             assert f'name="{name}"' in html, name
+    assert 'name="channel"' not in html  # the public page does not ask how it was reached (x-public)
 
     resp = file_report(client, type_key)
     html = resp.get_data(as_text=True)
@@ -83,7 +84,7 @@ def test_invalid_fields_are_marked_and_every_value_is_kept(client):
     assert 'value="王小明"' in field_block(html, "complainant_name")
     assert 'value="13800138000"' in field_block(html, "complainant_phone")
     assert "第一行\n第二行 &lt;b&gt;不是标签&lt;/b&gt;" in field_block(html, "description")
-    assert 'value="web" selected' in field_block(html, "channel")
+    assert 'name="channel"' not in html
     assert "<b>不是标签</b>" not in html
     assert not RECEIPT.search(html)
 
@@ -222,3 +223,13 @@ def test_pages_carry_security_headers(client):
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     assert resp.headers["Referrer-Policy"]
+
+
+def test_the_public_form_files_through_the_web_channel_whatever_is_sent(client, engine):
+    form = as_form(intake_data("complaint"))
+    form["channel"] = "hotline"  # a crafted post: the public page's channel is always the web
+    resp = client.post("/report/complaint", data=form)
+    assert resp.status_code == 303
+    auditor = engine.actor_for("auditor1")
+    case = engine.list_cases(auditor, per_page=1)["items"][0]
+    assert engine.get_case(auditor, case["id"])["data"]["channel"] == "web"

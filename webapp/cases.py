@@ -16,7 +16,7 @@ from engine.errors import Forbidden, InvalidInput
 
 from .auth import current_actor, login_required
 from .clock import show_clock
-from .forms_render import case_facts, result_sections
+from .forms_render import case_facts, option_words, result_sections
 from .exports import case_file_labels, case_pdf, list_file
 from .i18n import STATUS_LABELS
 from .timeline_text import asked_language, asked_zone
@@ -120,7 +120,8 @@ def render_case(page: dict, status: int = 200, **forms):
     show_clock(case["id"], page.get("clock"))
     return render_template("cases/detail.html", case=case, facts=facts, recorded=recorded, sections=sections,
                            revealed=page.get("revealed"), opened_events=page.get("timeline"),
-                           comments=page.get("comments"), **forms), status
+                           comments=page.get("comments"), option_words=option_words(page.get("forms")),
+                           **forms), status
 
 
 @bp.route("/cases/<id:case_id>/open-sealed", methods=("POST",))

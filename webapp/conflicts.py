@@ -7,11 +7,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from engine.conflicts import PARTY_KINDS
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required
+
+PARTY_KIND_WORDS = {"person": _l("person"), "department": _l("department"), "organisation": _l("organisation")}
 
 bp = Blueprint("conflicts", __name__)
 
@@ -38,7 +41,7 @@ def render_index(errors: dict | None = None, status: int = 200):
     """The caller's conflicts (admins and auditors: everyone's) and the declaration form."""
     actor = current_actor()
     rows = engine().list_conflicts(actor)
-    page = render_template("conflicts/index.html", conflicts=rows, kinds=PARTY_KINDS, errors=errors or {},
+    page = render_template("conflicts/index.html", conflicts=rows, kinds=PARTY_KINDS, kind_words=PARTY_KIND_WORDS, errors=errors or {},
                            values=request.form, may_record_for_others=actor.has_role("admin"))
     return page, status
 

@@ -83,7 +83,10 @@ def handle_engine_error(error: EngineError):
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
     if wants_json():
         return jsonify(error.to_dict()), error.status, headers
-    body, status = render_error(error.status, error.message, error.code)
+    from .forms_render import reason_text
+
+    said = reason_text(error.message)  # the engine's words in the reader's language, when we know them
+    body, status = render_error(error.status, said if said != error.message else None, error.code)
     return body, status, headers
 
 

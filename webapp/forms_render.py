@@ -1,7 +1,8 @@
 """JSON Schema forms as HTML: which widget each field gets, and form text back to JSON types.
 
 The schema is the single description of a form (the engine validates with it too), so the web
-layer only decides presentation: labels from `title` / `x-labels` / `description`, enums as
+layer only decides presentation: labels from `title` / `x-labels`, help from `x-description` /
+`description`, enums as
 selects, booleans as checkboxes, dates as date inputs, long text as textareas, string arrays as
 checkbox lists (or a comma-separated line when the choices are open).
 """
@@ -14,6 +15,8 @@ from datetime import datetime
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
+
+from engine.timeline import in_language
 
 LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_text", "requests",
                     "measures", "root_cause", "remedy_detail", "comment", "reason", "note",
@@ -42,6 +45,7 @@ REASONS = (
     (re.compile(r"^the case was changed at the same time"),
      _l("the case was changed at the same time; reload and try again.")),
     (re.compile(r"^no such (task|case)"), _l("it does not exist or you may not see it.")),
+    (re.compile(r"^this report is sealed"), _l("This report is sealed: open it on its case page with a stated reason.")),
 )
 
 
@@ -131,8 +135,20 @@ def _field_label(schema: dict, name: str, prop: dict) -> str:
     return _localized(prop.get("title")) or name.replace("_", " ")
 
 
-def form_fields(schema: dict | None) -> list[Field]:
-    """The fields a JSON Schema form declares, in order, each with its widget."""
+def public_values(schema: dict | None) -> dict:
+    """The fields the public page does not ask (`"x-public": {"hidden": true, "value": ...}` on a
+    field) with the value a public filing gives them, e.g. the intake channel "web"."""
+    out = {}
+    for name, prop in _properties(schema or {}).items():
+        public = prop.get("x-public") if isinstance(prop, dict) else None
+        if isinstance(public, dict) and public.get("hidden"):
+            out[name] = public.get("value")
+    return out
+
+
+def form_fields(schema: dict | None, public: bool = False) -> list[Field]:
+    """The fields a JSON Schema form declares, in order, each with its widget (`public`: without
+    those the public page does not ask, see `public_values`)."""
     if not schema:
         return []
     required = set(schema.get("required") or [])
@@ -143,6 +159,8 @@ def form_fields(schema: dict | None) -> list[Field]:
         prop = props[name]
         ui = layout.get(name) if isinstance(layout.get(name), dict) else {}
         if not isinstance(prop, dict) or prop.get("readOnly") or prop.get("x-hidden") or ui.get("ui:widget") == "hidden":
+            continue
+        if public and isinstance(prop.get("x-public"), dict) and prop["x-public"].get("hidden"):
             continue
         f = _make_field(schema, name, prop, name in required)
         if f.widget in ("text", "textarea") and ui.get("ui:widget") in UI_WIDGETS:
@@ -174,7 +192,7 @@ def _make_field(schema: dict, name: str, prop: dict, required: bool) -> Field:
     """Choose the widget for one property."""
     kind = _json_type(prop)
     f = Field(name=name, label=_field_label(schema, name, prop), widget="text", required=required,
-              help=_localized(prop.get("description")), json_type=kind,
+              help=_localized(prop.get("x-description") or prop.get("description")), json_type=kind,
               max_length=prop.get("maxLength"), personal=bool(prop.get("x-personal")))
     values = _enum_values(prop)
     widget = prop.get("x-widget")
@@ -224,10 +242,11 @@ def _convert(text: str, kind: str):
     return text
 
 
-def parse_submission(schema: dict | None, form: MultiDict) -> dict:
-    """The declared fields of a submitted HTML form, typed as the schema says; blanks are left out."""
-    data: dict = {}
-    for f in form_fields(schema):
+def parse_submission(schema: dict | None, form: MultiDict, public: bool = False) -> dict:
+    """The declared fields of a submitted HTML form, typed as the schema says; blanks are left out.
+    `public`: a field the public page does not ask takes its `x-public` value, whatever was sent."""
+    data: dict = {k: v for k, v in public_values(schema).items() if v is not None} if public else {}
+    for f in form_fields(schema, public=public):
         if f.widget == "checkbox":
             data[f.name] = (form.get(f.name) or "").strip().lower() in TRUE_WORDS
         elif f.widget in ("checkboxes", "list"):
@@ -328,23 +347,24 @@ def _explain_alternatives(schema: dict, fields: list[Field], per_field: dict, ge
 
 
 def case_facts(data: dict | None, schema: dict | None) -> tuple[list, list]:
-    """A case's data as (name, label, value) rows: first the intake form's fields, in its order and
-    with its labels and option names; then everything recorded while handling the case."""
+    """A case's data as (name, label, value) rows: the intake form's fields, in its order and with
+    its labels and option names (and, for callers that once showed the rest, an empty list: what no
+    form labels is not shown to staff as raw names and values; it stays in the case history)."""
     data = data or {}
     fields = {f.name: f for f in form_fields(schema)}
     facts = [(name, f.label, _shown(data[name], f)) for name, f in fields.items()
              if data.get(name) not in (None, "", [])]
-    recorded = [(name, name.replace("_", " "), value) for name, value in data.items()
-                if name not in fields and value not in (None, "", [], {})]
-    return facts, recorded
+    return facts, []
 
 
 def result_sections(data: dict | None, forms: dict | None, intake: dict | None,
                     current: dict | None = None) -> tuple[list, list]:
     """The results of the case's steps as readable sections: one per form in the order `forms` lists
     them (the engine lists completed steps first), not the intake form nor the task's own, headed by
-    the form's name, its filled fields labelled with option names; then
-    what no form describes, as (name, label, value) rows (handlers' raw result objects left out)."""
+    the form's name, its filled fields labelled with option names; and an empty list where the
+    variables no form describes once went: scripts and handlers' variables are shown only when the
+    type labels them (a form of the type, such as processes/forms/<type>/recorded.json, declaring
+    them), so staff never read raw names, JSON or identifiers."""
     data = data or {}
     skip = {id(intake), id(current)}
     described = {f.name for f in form_fields(intake)} | {f.name for f in form_fields(current)}
@@ -357,9 +377,35 @@ def result_sections(data: dict | None, forms: dict | None, intake: dict | None,
         described |= {f.name for f in form_fields(schema)}
         if rows:
             sections.append((form_title(schema), rows))
-    rest = [(name, name.replace("_", " "), value) for name, value in data.items()
-            if name not in described and value not in (None, "", [], {}) and not isinstance(value, dict)]
-    return sections, rest
+    return sections, []
+
+
+# what the engine records of steps that are not forms (sign-offs, send-backs, transfers): its own words
+STEP_WORDS = {"agree": _l("Agree"), "opinion": _l("Opinion"), "reason": _l("Reason"), "to": _l("To"),
+              "note": _l("Note")}
+
+
+def step_results(result: dict | None, schema: dict | None) -> list[tuple[str, object]]:
+    """What a completed step recorded, as (label, value) rows: a form's fields by their labels and
+    option names, in the form's order; the engine's own sign-off and hand-over words translated;
+    anything nobody labelled left out (it stays in the case history)."""
+    result = result or {}
+    rows = [(f.label, _shown(result[f.name], f)) for f in form_fields(schema) if f.name in result
+            and result[f.name] not in (None, "", [])]
+    rows += [(str(STEP_WORDS[k]), v) for k, v in result.items() if k in STEP_WORDS and not any(
+        f.name == k for f in form_fields(schema)) and v not in (None, "", [])]
+    return rows
+
+
+def option_words(forms: dict | None) -> dict[str, str]:
+    """{option value: its label} over all the type's forms (the first form naming a value wins),
+    for values shown outside their form, such as an earlier case's outcome."""
+    words: dict[str, str] = {}
+    for schema in (forms or {}).values():
+        for f in form_fields(schema) if isinstance(schema, dict) else []:
+            for value, label in f.options:
+                words.setdefault(value, label)
+    return words
 
 
 def form_title(schema: dict) -> str:
@@ -368,7 +414,8 @@ def form_title(schema: dict) -> str:
     if schema.get("x-title"):
         return _localized(schema["x-title"])
     english = str(get_locale() or "").startswith("en")
-    return str((schema.get("description") if english else None) or schema.get("title") or "")
+    return in_language(str((schema.get("description") if english else None) or schema.get("title") or ""),
+                       "en" if english else "zh_CN") or ""
 
 
 def _shown(value, f: Field):

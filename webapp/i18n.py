@@ -6,8 +6,9 @@ instants and shown in the viewer's time zone (the organisation's, Asia/Shanghai,
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+import re
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -16,6 +17,9 @@ from flask_babel import Babel, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from engine.timeline import in_language
+
+CJK = re.compile(r"[\u3400-\u9fff]")
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 STATUS_LABELS = {
@@ -74,6 +78,51 @@ def holiday_name(name) -> str:
     return _labelled(HOLIDAY_NAMES, name)
 
 
+def reader_language() -> str:
+    """The viewer's language tag ("zh_CN" or "en")."""
+    return str(get_locale() or languages()[0])
+
+
+def in_words(value) -> str:
+    """A text given per language ({"zh_CN": ..., "en": ...}) in the viewer's, else in another
+    given one; a plain text as it is."""
+    if isinstance(value, dict):
+        current = reader_language()
+        for key in (current, current.split("_")[0], *languages()):
+            if isinstance(value.get(key), str) and value[key]:
+                return value[key]
+        return next((v for v in value.values() if isinstance(v, str)), "")
+    return "" if value is None else str(value)
+
+
+def half(text) -> str:
+    """A name a diagram or a type writes "中文 / English" (type names, step names) in the viewer's
+    half; any other text as it is."""
+    if not isinstance(text, str) or " / " not in text:
+        return "" if text is None else str(text)
+    zh, en = text.split(" / ", 1)
+    if not CJK.search(zh) or CJK.search(en):  # not a "中文 / English" name: someone's text, as written
+        return text
+    return in_language(text, "en" if reader_language().startswith("en") else "zh_CN") or ""
+
+
+def group_label(task) -> str:
+    """The name of the group that works a task (`group_label`, set by the engine) in the viewer's
+    language; nothing when named people take it (the diagram's lane name is not shown)."""
+    return in_words((task or {}).get("group_label")) if (task or {}).get("group_label") else ""
+
+
+# what the audit log says in place of a sealed case's details (engine.audit_log.WITHHELD)
+AUDIT_WORDS = {"sealed case: open it with a reason to read its events":
+               _l("sealed case: open it with a reason to read its events")}
+
+
+def audit_value(value) -> str:
+    """An audit detail's value; the engine's own sentences in the viewer's language."""
+    label = AUDIT_WORDS.get(value) if isinstance(value, str) else None
+    return str(label) if label else value
+
+
 def init_app(app) -> None:
     """Install Babel with our selectors, remember `?lang=`, and add the template helpers."""
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
@@ -84,7 +133,7 @@ def init_app(app) -> None:
     app.add_template_filter(deadline_label)
     app.add_template_filter(plain_json)
     app.add_template_filter(file_size)
-    for words in (message_kind, pause_kind, holiday_name):
+    for words in (message_kind, pause_kind, holiday_name, half, group_label, in_words, audit_value):
         app.add_template_filter(words)
     app.context_processor(language_context)
 

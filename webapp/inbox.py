@@ -7,8 +7,10 @@ from werkzeug.datastructures import MultiDict
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
+from .i18n import half
 from .auth import current_actor, login_required, safe_next
-from .forms_render import (case_facts, field_errors, form_fields, initial_values, parse_submission, reason_text,
+from .forms_render import (case_facts, field_errors, form_fields, initial_values, option_words, parse_submission,
+                           reason_text,
                            result_sections)
 from .public import uploaded_files
 
@@ -55,7 +57,7 @@ def claim(task_id: int):
     except (Conflict, Forbidden, NotFound) as error:
         flash(_("The task could not be claimed: %(reason)s", reason=reason_text(error.message)), "error")
         return back()
-    flash(_("You now hold the task “%(name)s” of case %(number)s.", name=task["name"],
+    flash(_("You now hold the task “%(name)s” of case %(number)s.", name=half(task["name"]),
             number=task["case_number"]), "success")
     return redirect(url_for("inbox.task", task_id=task_id))
 
@@ -69,7 +71,7 @@ def unclaim(task_id: int):
     except (Conflict, Forbidden, NotFound) as error:
         flash(_("The task could not be handed back: %(reason)s", reason=reason_text(error.message)), "error")
         return back()
-    flash(_("The task “%(name)s” is back in the group's list.", name=task["name"]), "success")
+    flash(_("The task “%(name)s” is back in the group's list.", name=half(task["name"])), "success")
     return back()
 
 
@@ -82,6 +84,7 @@ def render_task(task: dict, values: MultiDict, errors=None, general=None, status
     page = render_template("inbox/task.html", task=task, case=case, fields=form_fields(task.get("form")),
                            values=values, errors=errors or {}, general=general or [],
                            facts=facts, recorded=recorded, sections=sections,
+                           option_words=option_words(task.get("forms")),
                            holds=(task.get("operations") or {}).get(
                                "holds", task.get("assignee") == current_actor().username))
     return page, status
@@ -115,9 +118,9 @@ def complete(task_id: int):
             general = [reason_text(error.message)]
         return render_task(found, request.form, errors, general, status=400)
     done = result["task"]
-    flash(_("Task “%(name)s” of case %(number)s is done.", name=done["name"], number=done["case_number"]),
+    flash(_("Task “%(name)s” of case %(number)s is done.", name=half(done["name"]), number=done["case_number"]),
           "success")
     if result.get("next_tasks"):
-        names = ", ".join(t["name"] for t in result["next_tasks"])
+        names = ", ".join(half(t["name"]) for t in result["next_tasks"])
         flash(_("Next: %(names)s.", names=names), "info")
     return redirect(url_for("inbox.index"))

@@ -68,7 +68,7 @@ def render_report_form(ptype: dict, values: MultiDict, errors=None, general=None
     """The intake form, with what the person typed and, after a refusal, the reasons per field."""
     schema = ptype.get("intake_form") or {}
     form_token = values.get("form_token") or secrets.token_urlsafe(24)
-    page = render_template("public/report.html", ptype=ptype, fields=form_fields(schema), values=values,
+    page = render_template("public/report.html", ptype=ptype, fields=form_fields(schema, public=True), values=values,
                            form_token=form_token,
                            errors=errors or {}, general=general or [], attachments=schema.get("x-attachments"),
                            offer_anonymous=anonymity_offered(ptype))
@@ -85,18 +85,18 @@ def report(type_key: str):
     anonymous = request.form.get("anonymous", "").lower() in ("on", "true", "1", "yes")
     form_token = request.form.get("form_token") or secrets.token_urlsafe(24)
     try:
-        result = engine().file_public_report(type_key, lambda schema: parse_submission(schema, request.form),
+        result = engine().file_public_report(type_key, lambda schema: parse_submission(schema, request.form, public=True),
                                              uploaded_files(), anonymous=anonymous, form_token=form_token)
     except NotFound:
         abort(404)
     ptype, error = result["type"], result.get("refused")
     schema = ptype.get("intake_form") or {}
     if isinstance(error, Rejected):
-        errors, _general = field_errors(error.details, form_fields(schema), extra=("anonymous",))
+        errors, _general = field_errors(error.details, form_fields(schema, public=True), extra=("anonymous",))
         message = REJECTIONS.get(error.code) or error.message
         return render_report_form(ptype, request.form, errors, [str(message)], status=422)
     if error is not None:
-        errors, general = field_errors(error.details, form_fields(schema), ("attachments", "anonymous"), schema)
+        errors, general = field_errors(error.details, form_fields(schema, public=True), ("attachments", "anonymous"), schema)
         if not errors and not general:
             general = [reason_text(error.message)]
         return render_report_form(ptype, request.form, errors, general, status=400)

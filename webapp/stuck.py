@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, Rejected
 
+from .i18n import half
 from .auth import current_actor, login_required
 
 bp = Blueprint("stuck", __name__)
@@ -51,6 +52,6 @@ def reassign(task_id: int):
     except (Conflict, NotFound, Forbidden) as error:
         flash(_("The task could not be reassigned: %(reason)s", reason=error.message), "error")
         return redirect(url_for("stuck.index"))
-    flash(_("Task %(name)s of case %(number)s reassigned.", name=done["name"], number=done["case_number"] or ""),
+    flash(_("Task %(name)s of case %(number)s reassigned.", name=half(done["name"]), number=done["case_number"] or ""),
           "success")
     return redirect(url_for("stuck.index"))

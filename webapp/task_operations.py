@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
+from .i18n import half
 from .auth import current_actor, login_required
 from .cases import render_case
 from .forms_render import reason_text
@@ -70,7 +71,7 @@ def transfer(task_id: int):
         task = engine().transfer_task(current_actor(), task_id, request.form.get("to", ""), request.form.get("reason", ""))
     except REFUSED as error:
         return _refused(error, task_id)
-    flash(_("The task “%(name)s” is transferred to %(who)s.", name=task["name"], who=task["assignee"]), "success")
+    flash(_("The task “%(name)s” is transferred to %(who)s.", name=half(task["name"]), who=task["assignee"]), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -82,7 +83,7 @@ def delegate(task_id: int):
     except REFUSED as error:
         return _refused(error, task_id)
     flash(_("%(who)s is asked to work on “%(name)s”; it comes back to you to complete.", who=task["assignee"],
-            name=task["name"]), "success")
+            name=half(task["name"])), "success")
     return redirect(url_for("inbox.task", task_id=task_id))
 
 
@@ -93,7 +94,7 @@ def hand_back(task_id: int):
         task = engine().hand_back_task(current_actor(), task_id, request.form.get("note", ""))
     except REFUSED as error:
         return _refused(error, task_id)
-    flash(_("The task “%(name)s” is back with its holder.", name=task["name"]), "success")
+    flash(_("The task “%(name)s” is back with its holder.", name=half(task["name"])), "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -105,7 +106,7 @@ def send_back(task_id: int):
                                          request.form.get("reason", ""))
     except REFUSED as error:
         return _refused(error, task_id)
-    names = ", ".join(t["name"] for t in result["next_tasks"] if t["element_id"] == result["sent_back_to"])
+    names = ", ".join(half(t["name"]) for t in result["next_tasks"] if t["element_id"] == result["sent_back_to"])
     flash(_("Case %(number)s is sent back to “%(step)s”.", number=result["case_number"], step=names), "success")
     return redirect(url_for("inbox.index"))
 
@@ -292,11 +293,30 @@ def _facts(form: dict) -> list[tuple[str, str]]:
             for _name, label, value in facts]
 
 
+def _readable(form: dict) -> dict:
+    """The handling form in the reader's words: step names in their language, each step's result
+    as {label: value} from the step's form (what no form labels is left out)."""
+    from .forms_render import step_results
+    from .i18n import localtime
+
+    def text(value) -> str:
+        if value is True or value is False:
+            return _("yes") if value else _("no")
+        if isinstance(value, list):
+            return "、".join(map(str, value))
+        return localtime(value) if isinstance(value, str) else str(value)
+
+    for step in form["steps"]:
+        step["step"] = half(step["step"])
+        step["result"] = {label: text(value) for label, value in step_results(step["result"], step.get("form"))}
+    return form
+
+
 @bp.route("/cases/<id:case_id>/handling-form")
 @login_required
 def print_form(case_id: int):
     """The handling form as a printable page (the browser prints it)."""
-    form = engine().handling_form(current_actor(), case_id)
+    form = _readable(engine().handling_form(current_actor(), case_id))
     return render_template("task_operations/print.html", form=form, case=form["case"], facts=_facts(form))
 
 
@@ -306,7 +326,7 @@ def print_pdf(case_id: int):
     from .i18n import localtime
     from .print_pdf import handling_form_pdf
 
-    form = engine().handling_form(current_actor(), case_id)
+    form = _readable(engine().handling_form(current_actor(), case_id))
     pdf = handling_form_pdf(form, _facts(form), lambda v: localtime(v) if v else "")
     return current_app.response_class(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{form["case"].get("number") or case_id}.pdf"',

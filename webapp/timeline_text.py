@@ -1,7 +1,7 @@
 """Audit event kinds in people's words, and one timeline entry told as one line.
 
-Kinds another part of the app adds later and that are not named here are shown by their key with
-the underscores taken out, never hidden."""
+Kinds not named here (those a type's own service steps record, such as a pre-check) read as
+"Recorded by the process", the step's name beside them; the key stays in the audit log."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -65,6 +65,27 @@ EVENT_LABELS = {
     "keys_rotated": _l("Encryption keys rotated"),
     "audit_log_read": _l("Audit log read"),
     "audit_log_exported": _l("Audit log exported"),
+    "comment_added": _l("Comment added"),
+    "message_to_complainant": _l("Message to the complainant"),
+    "case_copied": _l("Case copied to colleagues"),
+    "case_printed": _l("Handling form printed"),
+    "signed_off": _l("Signed off"),
+    "signers_added": _l("Sign-off asked of colleagues"),
+    "signer_removed": _l("Sign-off withdrawn"),
+    "task_transferred": _l("Task transferred"),
+    "task_delegated": _l("Task delegated"),
+    "task_delegation_returned": _l("Delegated task returned"),
+    "task_sent_back": _l("Task sent back"),
+    "task_reassigned": _l("Task reassigned"),
+    "task_files_attached": _l("Files attached to a task"),
+    "task_to_deputy": _l("Task given to a deputy"),
+    "task_from_deputy": _l("Task back from a deputy"),
+    "deputy_set": _l("Deputy set"),
+    "deputy_cleared": _l("Deputy cleared"),
+    "deputy_not_eligible": _l("Deputy not eligible"),
+    "follow_up_set": _l("Follow-up date set"),
+    "process_draft_saved": _l("Process draft saved"),
+    "assignment": _l("Task assigned"),
 }
 
 
@@ -74,7 +95,7 @@ def event_label(kind: str) -> str:
         return str(EVENT_LABELS[kind])
     if kind.startswith("service:"):
         return _("System service: %(name)s", name=kind.split(":", 1)[1])
-    return kind.replace("_", " ")
+    return _("Recorded by the process")  # a kind a type's own service step records: its step names it
 
 
 def change_text(change: dict) -> str:
@@ -103,7 +124,9 @@ def entry_text(entry: dict) -> str:
     if entry.get("changes"):
         text += " — " + "; ".join(change_text(c) for c in entry["changes"])
     if entry.get("note"):
-        text += f" — {entry['note']}"
+        from .i18n import half
+
+        text += f" — {half(entry['note'])}"
     return text
 
 

@@ -21,6 +21,8 @@ def handling_form(ctx: EngineContext, session, actor: Actor, case_id: int) -> di
     detail = case_detail(ctx, session, actor, case.id)
     definition = ctx.definitions.get(session, case.definition_id)
     names = {eid: (meta or {}).get("name") for eid, meta in (definition.summary.get("user_tasks") or {}).items()}
+    forms = {eid: (definition.summary.get("forms") or {}).get((meta or {}).get("form") or "")
+             for eid, meta in (definition.summary.get("user_tasks") or {}).items()}
     events = [e for e in disclosure.whole_history(ctx, session, case) if e["kind"] in STEP_KINDS]
     people = {e["actor"] for e in events}
     display = dict(session.execute(select(User.username, User.display_name).where(User.username.in_(sorted(people)))).all())
@@ -32,7 +34,8 @@ def handling_form(ctx: EngineContext, session, actor: Actor, case_id: int) -> di
         steps.append({"kind": e["kind"], "element_id": e["element_id"],
                       "step": names.get(e["element_id"]) or e["element_id"] or "",
                       "handler": e["actor"], "handler_name": display.get(e["actor"]) or e["actor"],
-                      "at": e["at"], "result": result or {}})
+                      "at": e["at"], "result": result or {},
+                      "form": forms.get(e["element_id"]) if e["kind"] == "task_completed" else None})
     now = ctx.now()
     audit.record(session, at=now, actor=actor.username, kind="case_printed", case_id=case.id, detail={})
     return {"case": detail, "steps": steps, "printed_by": actor.username, "printed_at": to_iso(now),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import Session
 
-from .. import definitions
+from .. import definitions, users
 from ..access import visible_cases
 from ..actors import Actor
 from ..clock import aware, to_iso
@@ -43,8 +43,9 @@ def workload(ctx: EngineContext, session: Session, actor: Actor, person: str | N
     out = {"as_of": to_iso(now),
            "people": [{"username": u, "display_name": names.get(u) or u, "open": n, "overdue": int(o or 0)}
                       for u, n, o in people],
-           "groups": [{"group": g, "open": n, "unclaimed": int(free or 0), "overdue": int(o or 0)}
-                      for g, n, free, o in groups]}
+           "groups": users.group_labels(session, [
+               {"group": g, "candidate_group": g, "open": n, "unclaimed": int(free or 0), "overdue": int(o or 0)}
+               for g, n, free, o in groups])}
     if person:
         rows = session.execute(select(Task.id, Task.name, Task.element_id, Task.due_at, Task.spiff_id,
                                       Case.number, Case.id.label("case_id"))
