@@ -18,7 +18,7 @@ from . import audit, paging, users
 from .actors import ROLES, Actor
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, Rejected
-from .models import Case, GroupMember, StaffGroup, Task, TaskCandidate, User
+from .models import FREE_FOR_GROUP, Case, GroupMember, StaffGroup, Task, TaskCandidate, User
 from .routing import route_to_eligible, set_candidates
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,79}$")
@@ -320,8 +320,7 @@ def remove_member(ctx: EngineContext, session: Session, actor: Actor, key: str, 
                                   Task.candidates.is_(None))
         _give_back(ctx, session, actor, list(session.scalars(held)), username, "left the group")
         if not users.group_members(session, key):  # nobody left to take the group's tasks: they go up
-            waiting = select(Task).where(Task.candidate_group == key, Task.state == "ready",
-                                         Task.assignee.is_(None), Task.candidates.is_(None))
+            waiting = select(Task).where(Task.candidate_group == key, FREE_FOR_GROUP)
             _give_back(ctx, session, actor, list(session.scalars(waiting.order_by(Task.id).limit(MAX_SENT_UP))),
                        username, "the group has no members left")
     return get_group(session, actor, key)

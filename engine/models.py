@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from datetime import date
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        TypeDecorator, UniqueConstraint, false, text)
+                        TypeDecorator, UniqueConstraint, and_, false, literal_column, text)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import ColumnElement
@@ -264,6 +264,14 @@ class CaseExclusion(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 
+# An open task, one free for its group to take (no holder, no named candidates), one whose 催办 or
+# 督办 is still to send: the partial indexes of the inbox and of the alert sweep hold only these.
+TASK_OPEN = "state = 'ready'"
+TASK_FREE_FOR_GROUP = "state = 'ready' AND assignee IS NULL AND candidates IS NULL"
+TASK_REMINDER_PENDING = "state = 'ready' AND reminded_at IS NULL AND remind_at IS NOT NULL"
+TASK_ESCALATION_PENDING = "state = 'ready' AND escalated_at IS NULL AND escalate_at IS NOT NULL"
+
+
 class Task(Base):
     """An inbox row per ready or finished human task.
 
@@ -272,13 +280,21 @@ class Task(Base):
     sends 催办 / 督办 (NULL when the diagram draws that timer itself), kept in step with due_at."""
 
     __tablename__ = "human_task"
-    __table_args__ = (Index("ix_task_available", "state", "candidate_group", "assignee", "due_at", "id"),
-                      Index("ix_task_mine", "assignee", "state", "due_at", "id"),
+    # The inbox's indexes hold open tasks only (partial), so a million finished ones cost them
+    # nothing; the queries name the same conditions literally (engine/tasks.py, OPEN and FREE_FOR_GROUP).
+    __table_args__ = (Index("ix_task_available", "candidate_group", "due_at", "id",
+                            postgresql_where=text(TASK_FREE_FOR_GROUP), sqlite_where=text(TASK_FREE_FOR_GROUP)),
+                      Index("ix_task_mine", "assignee", "due_at", "id",
+                            postgresql_where=text(TASK_OPEN), sqlite_where=text(TASK_OPEN)),
                       # the inbox sorted newest first (migration 0014)
-                      Index("ix_task_available_newest", "candidate_group", "assignee", "state", "id"),
+                      Index("ix_task_available_newest", "candidate_group", "id",
+                            postgresql_where=text(TASK_FREE_FOR_GROUP), sqlite_where=text(TASK_FREE_FOR_GROUP)),
                       Index("ix_task_mine_newest", "assignee", "state", "id"),
-                      Index("ix_task_remind", "state", "reminded_at", "remind_at"),
-                      Index("ix_task_escalate", "state", "escalated_at", "escalate_at"),
+                      # the alerts still to send, in the order the sweep sends them
+                      Index("ix_task_remind", "remind_at", "id", postgresql_where=text(TASK_REMINDER_PENDING),
+                            sqlite_where=text(TASK_REMINDER_PENDING)),
+                      Index("ix_task_escalate", "escalate_at", "id", postgresql_where=text(TASK_ESCALATION_PENDING),
+                            sqlite_where=text(TASK_ESCALATION_PENDING)),
                       # partial: holds only the stuck rows, so no other query is tempted by it
                       Index("ix_task_stuck", "stuck_since", "id", postgresql_where=text("stuck_since IS NOT NULL"),
                             sqlite_where=text("stuck_since IS NOT NULL")),
@@ -311,6 +327,12 @@ class Task(Base):
     # a deputy holds it while this user is away; it returns to them when the period ends
     covering_for: Mapped[str | None] = mapped_column(String(80), nullable=True)
     follow_up_at: Mapped[datetime | None] = mapped_column(Stamp, nullable=True)  # the holder's own reminder
+
+
+# The partial indexes' conditions as query terms, written literally so the database sees they apply
+# whatever the parameters (a prepared statement's generic plan included).
+OPEN_TASK = Task.state == literal_column("'ready'")
+FREE_FOR_GROUP = and_(OPEN_TASK, Task.assignee.is_(None), Task.candidates.is_(None))
 
 
 class TaskCandidate(Base):

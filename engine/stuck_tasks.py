@@ -19,7 +19,7 @@ from .actors import Actor
 from .clock import aware, to_iso
 from .context import EngineContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, Rejected
-from .models import Case, CaseViewer, Notification, ProcessDefinition, StaffGroup, Task, TaskCandidate, User
+from .models import FREE_FOR_GROUP, Case, CaseViewer, Notification, ProcessDefinition, StaffGroup, Task, TaskCandidate, User
 from .routing import recused_from, route_to_eligible, set_candidates
 
 COLUMNS = (Task.id, Task.case_id, Task.name, Task.element_id, Task.lane, Task.candidate_group, Task.candidates,
@@ -148,8 +148,7 @@ def reroute_after_leaving(ctx: EngineContext, session: Session, username: str, n
     named = list(session.scalars(select(Task).where(Task.state == "ready", Task.id.in_(
         select(TaskCandidate.task_id).where(TaskCandidate.username == username)))))
     orphaned_groups = [g for g in users.user_groups(session, username) if not users.group_members(session, g)]
-    grouped = list(session.scalars(select(Task).where(Task.state == "ready", Task.candidates.is_(None),
-                                                      Task.candidate_group.in_(orphaned_groups)))) \
+    grouped = list(session.scalars(select(Task).where(FREE_FOR_GROUP, Task.candidate_group.in_(orphaned_groups)))) \
         if orphaned_groups else []
     touched = {t.id: t for t in [*held, *named, *grouped]}
     for task in held:

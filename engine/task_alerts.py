@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import exists, select, tuple_, update
 from sqlalchemy.orm import load_only
 
 from . import calendar_store, notifications
 from .calendar import WorkingCalendar
 from .clock import aware
 from .context import EngineContext
-from .models import Case, Task
+from .models import OPEN_TASK, Case, Task
 from .routing import escalation_group
 
 REMIND_WINDOW = timedelta(days=15)  # a reminder is due at most this long before the deadline (holidays)
@@ -82,9 +82,10 @@ def _sweep(ctx: EngineContext, kind: str, as_of: datetime) -> int:
     sent, after = 0, None
     while True:
         with ctx.db.transaction() as session:
-            query = (select(at, Task.id).join(Case, Case.id == Task.case_id)
-                     .where(Task.state == "ready", sent_at.is_(None), at <= as_of,
-                            Case.status == "open", Case.paused_at.is_(None))
+            # walked from the pending alerts' index in send order, each case looked at as it comes
+            running = exists().where(Case.id == Task.case_id, Case.status == "open", Case.paused_at.is_(None))
+            query = (select(at, Task.id)
+                     .where(OPEN_TASK, sent_at.is_(None), at.is_not(None), at <= as_of, running)
                      .order_by(at, Task.id).limit(BATCH))
             if after is not None:
                 query = query.where(tuple_(at, Task.id) > after)

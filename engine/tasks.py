@@ -25,7 +25,8 @@ from .context import EngineContext
 from .definitions import Definition
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .forms import validate_form
-from .models import Case, CaseExclusion, CaseSearch, ProcessDefinition, Task, TaskCandidate, User
+from .models import (FREE_FOR_GROUP, OPEN_TASK, Case, CaseExclusion, CaseSearch, ProcessDefinition, Task,
+                     TaskCandidate, User)
 from .retime import parse_instant
 from .routing import escalation_group, route_to_eligible
 from .steps import SIGN_OFF, CaseStep
@@ -122,9 +123,8 @@ def _branches(actor: Actor, scope: str) -> list:
         from .errors import InvalidInput
 
         raise InvalidInput("unknown scope", {"scope": "mine or available"})
-    free = (Task.assignee.is_(None),)
     named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
-    return [and_(Task.candidate_group == group, Task.candidates.is_(None), *free) for group in sorted(actor.groups)] \
+    return [and_(Task.candidate_group == group, FREE_FOR_GROUP) for group in sorted(actor.groups)] \
         + [and_(named, _unheld())]
 
 
@@ -156,7 +156,8 @@ def _page_of(session: Session, query, after: tuple | None, n: int) -> list:
         undated = query.where(Task.due_at.is_(None))
         if after is not None and after[0] is None:
             undated = undated.where(Task.id > after[1])
-        rows += session.execute(undated.order_by(Task.id).limit(n - len(rows))).all()
+        # ordered as the index is, (due_at, id): all NULL here, so by id, and no database sorts
+        rows += session.execute(undated.order_by(Task.due_at, Task.id).limit(n - len(rows))).all()
     return rows
 
 
@@ -191,7 +192,7 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
     base = (select(*LIST_COLUMNS).join(Case, Case.id == Task.case_id)
             .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
             .outerjoin(CaseSearch, CaseSearch.case_id == Case.id)
-            .where(Task.state == "ready", visible_cases(actor)))
+            .where(OPEN_TASK, visible_cases(actor)))
     found = search.matching_cases(ctx, session, q) if q and q.strip() else None
     if found is not None:
         base = base.where(found)
@@ -204,7 +205,7 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
     else:
         total, estimate = paging.capped_count(session, (
             _with_due(select(Task.id).join(Case, Case.id == Task.case_id)
-                      .where(Task.state == "ready", visible_cases(actor), found, b), due_filter, now)
+                      .where(OPEN_TASK, visible_cases(actor), found, b), due_filter, now)
             for b in branches))
     nxt = None
     if len(page) > n:
@@ -219,22 +220,17 @@ EXACT_COUNT_UP_TO = 500
 def _total(session: Session, actor: Actor, scope: str, branches: list, due_filter: str | None,
            now: datetime) -> tuple[int, bool]:
     """How many tasks the list holds. First a bound read from the inbox indexes alone (no case
-    rows: it counts every free task of the caller's groups, recused and hidden cases included);
-    past EXACT_COUNT_UP_TO that bound is the answer, labelled an estimate, else the exact count
-    with every eligibility rule. Either way at most a few thousand index entries are read."""
-    if scope == "available":  # the group branches without the named-candidate test the index lacks
-        groups = sorted(actor.groups)
-        named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))
-        rough = [and_(Task.candidate_group == g, Task.assignee.is_(None)) for g in groups] \
-            + [and_(named, _unheld())]
-    else:
-        rough = branches
-    bound, over = paging.capped_count(session, (_with_due(select(Task.id).where(Task.state == "ready", b),
-                                                          due_filter, now) for b in rough))
+    rows: it counts recused and hidden cases too); past EXACT_COUNT_UP_TO that bound is the answer,
+    labelled an estimate; none is none; else the exact count with every eligibility rule, over only
+    the tasks the bound saw. Either way at most a few thousand index entries are read."""
+    rough = [_with_due(select(Task.id).where(OPEN_TASK, b), due_filter, now) for b in branches]
+    bound, over = paging.capped_count(session, rough)
     if over or bound > EXACT_COUNT_UP_TO:
         return bound, True
-    exact = (_with_due(select(Task.id).join(Case, Case.id == Task.case_id)
-                       .where(Task.state == "ready", visible_cases(actor), b), due_filter, now) for b in branches)
+    if bound == 0:
+        return 0, False
+    exact = (select(Task.id).join(Case, Case.id == Task.case_id)
+             .where(Task.id.in_(r.limit(EXACT_COUNT_UP_TO + 1)), visible_cases(actor)) for r in rough)
     return paging.capped_count(session, exact)
 
 
