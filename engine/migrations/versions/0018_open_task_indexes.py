@@ -6,13 +6,13 @@ and stay small however many tasks are finished. The alert sweep's indexes likewi
 reminders and escalations still to send.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 """
 from alembic import op
 from sqlalchemy import text
 
 revision = '0018'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
