@@ -7,6 +7,11 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import DEMO_PASSWORD
+from tests.factories import VALID_INTAKE
+from tests.page_words import assert_reads_in
+
+# What the factories' complainants typed (tests.factories): their words, not the app's.
+FILED_WORDS = {str(v) for data in VALID_INTAKE.values() for v in data.values() if isinstance(v, str)}
 
 LANGS = ("zh_CN", "en")
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
@@ -23,9 +28,12 @@ def sign_in(page, server: str, username: str, lang: str = "zh_CN") -> str:
     return page.url[len(server):]
 
 
-def in_language(page, lang: str) -> None:
-    """The page is written in `lang` (the html element says so)."""
+def in_language(page, lang: str, typed=()) -> None:
+    """The page is written in `lang`: the html element says so, and its text holds no raw identifier,
+    no untranslated catalogue string and (in English) no Chinese, besides what was `typed`
+    (tests/page_words.py)."""
     assert (page.get_attribute("html", "lang") or "").lower().startswith(HTML_LANG[lang].lower()[:2]), page.url
+    assert_reads_in(page.content(), lang, typed=FILED_WORDS | set(typed), where=page.url)
 
 
 def one_line(locator) -> None:

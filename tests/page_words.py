@@ -38,6 +38,9 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
 # <code> holds a key shown on purpose (a group's or a type's key on the admin and modeler pages,
 # where it is what the admin types): not prose to translate.
 HIDDEN_BLOCKS = re.compile(r"<(script|style|template|code)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+# translate="no" marks text kept as it was written or sent (a letter to the complainant, written by
+# the process in both languages, a notice's body): the reader's language does not apply to it.
+AS_WRITTEN = re.compile(r"<(p|td|span)\b[^>]*\btranslate=\"no\"[^>]*>.*?</\1\s*>", re.S | re.I)
 TAG = re.compile(r"<[^>]*>")
 ASSIGNED = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*=(?!=)", re.M)
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -54,7 +57,7 @@ NOT_ENGLISH_WORDS = {"PDF", "CSV", "JSON", "XLSX", "BPMN", "DMN", "KB", "MB", "B
 
 def visible_text(page: str) -> str:
     """What a reader sees of a page: no tags, scripts, styles, comments nor attribute values."""
-    text = HIDDEN_BLOCKS.sub(" ", page)
+    text = AS_WRITTEN.sub(" ", HIDDEN_BLOCKS.sub(" ", page))
     text = TAG.sub("\n", text)
     return htmllib.unescape(text)
 
@@ -190,10 +193,9 @@ def demo_display_names() -> tuple[str, ...]:
 # --- the checks --------------------------------------------------------------------------------
 
 def _without(text: str, typed) -> str:
-    for value in sorted({str(t) for t in typed or () if t}, key=len, reverse=True):
+    # longest first, so a short typed word never cuts a longer name that holds it
+    for value in sorted({str(t) for t in typed or () if t} | set(demo_display_names()), key=len, reverse=True):
         text = text.replace(value, " ")
-    for name in demo_display_names():
-        text = text.replace(name, " ")
     # the language switch names each language in itself ("中文" on an English page)
     return re.sub(r"(?m)^\s*(中文|English)\s*$", " ", text)
 

@@ -11,6 +11,9 @@ from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
+# what this test types itself (its data, not the app's words)
+TYPED = {"电费账单错误", "十月电费重复收取。", "李四", "符合受理条件"}
+
 
 def listed(page) -> list[str]:
     return [n.strip() for n in page.locator("main table tbody tr td:first-child a").all_inner_texts()]
@@ -23,7 +26,7 @@ def test_an_auditor_finds_and_reads_cases(live_server, page, make_case, work, la
     report = make_case("internal_report")
     work(wanted["id"], "review", "intake2", decision="accept", reason="符合受理条件", complex=False)
     assert sign_in(page, live_server, "auditor1", lang) == "/cases"  # an auditor lands on the cases
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     assert set(listed(page)) >= {wanted["number"], other["number"]}
     one_line(page.locator("main table time"))
     for q, found in (("两条卷烟", wanted["number"]), ("李四", other["number"])):
@@ -33,7 +36,7 @@ def test_an_auditor_finds_and_reads_cases(live_server, page, make_case, work, la
         assert listed(page) == [found], q
 
     page.goto(f"{live_server}/cases/{wanted['id']}")
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     expect(page.locator("#messages-title")).to_have_text(words(lang, "与投诉人的往来消息", "Messages with the complainant"))
     one_line(page.locator("main time"))
     page.goto(f"{live_server}/cases/{wanted['id']}/history")

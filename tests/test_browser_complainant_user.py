@@ -13,13 +13,16 @@ from tests.test_browser import fill_intake, live_server, page  # noqa: F401 (fix
 
 pytestmark = pytest.mark.browser
 
+# what this test types itself (its data, not the app's words)
+TYPED = {"线索具体", "我们已受理您的举报。"}
+
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_public_filer_files_once_follows_the_case_and_answers_with_a_file(live_server, page, engine, lang, tmp_path):  # noqa: F811
     evidence = tmp_path / "photo-of-box.txt"
     evidence.write_text("a photo of the broken box")
     page.goto(f"{live_server}/report/complaint?lang={lang}")
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     for name in ("complainant_name", "subject", "description"):  # required fields carry a visible mark
         expect(page.locator(f"#field-{name} .req")).to_be_visible()
     data = intake_data("complaint")
@@ -41,7 +44,7 @@ def test_a_public_filer_files_once_follows_the_case_and_answers_with_a_file(live
     engine.write_to_complainant(staff, case_id, "请补充包装破损的照片。")
 
     track(page, live_server, receipt, lang)
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     expect(page.locator("#filed-files")).to_contain_text("photo-of-box.txt")  # the file filed is shown back
     expect(page.locator("ul.messages")).to_contain_text("请补充包装破损的照片。")
     page.fill("#body", words(lang, "照片已附上。", "The photo is attached."))
@@ -54,7 +57,7 @@ def test_a_public_filer_files_once_follows_the_case_and_answers_with_a_file(live
     page.reload()  # re-sending the form posts nothing twice
     expect(page.locator("li.message.from-complainant")).to_have_count(1)
     page.click(".lang-switch")  # the other language shows the same case, no code typed again
-    in_language(page, "en" if lang == "zh_CN" else "zh_CN")
+    in_language(page, "en" if lang == "zh_CN" else "zh_CN", TYPED)
     expect(page.locator("main h1")).to_contain_text(number)
     expect(page.locator("#filed-files")).to_contain_text("photo-of-box.txt")
     messages = engine.get_case(staff, case_id)["messages"]
@@ -67,7 +70,7 @@ def test_a_whistleblower_reports_anonymously_and_reads_the_triage_note(live_serv
     evidence = tmp_path / "receipt-scan.txt"
     evidence.write_text("a scanned receipt")
     page.goto(f"{live_server}/report/internal_report?lang={lang}")
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     expect(page.locator("#field-facts .req")).to_be_visible()
     data = intake_data("internal_report")
     fill_intake(page, {k: v for k, v in data.items() if k != "anonymous"})
@@ -93,6 +96,6 @@ def test_a_whistleblower_reports_anonymously_and_reads_the_triage_note(live_serv
          note_to_reporter="感谢您提供的线索，我们将认真核查。")
 
     track(page, live_server, receipt, lang)
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     expect(page.locator("ul.messages")).to_contain_text("感谢您提供的线索，我们将认真核查。")  # the note reached the mailbox
     expect(page.locator("#filed-files")).to_contain_text("receipt-scan.txt")

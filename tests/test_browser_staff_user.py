@@ -16,6 +16,9 @@ from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
+# what this test types itself (its data, not the app's words)
+TYPED = {"电费账单错误", "十月电费重复收取。", "李四", "受理", "线索具体", "我们已受理您的举报。"}
+
 
 def open_task_id(engine, username: str, case_id: int, element_id: str) -> int:
     tasks = engine.get_case(engine.actor_for(username), case_id)["open_tasks"]
@@ -32,7 +35,7 @@ def test_intake_finds_claims_and_writes_to_the_complainant(live_server, page, en
     other = make_case("complaint", subject="电费账单错误", description="十月电费重复收取。", complainant_name="李四")
     hidden = make_case("internal_report")  # intake may not see a report, nor find it
     assert sign_in(page, live_server, "intake1", lang) == "/inbox"
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     headers = page.locator("#available-tasks thead th").all_inner_texts()
     for label in words(lang, "事由 投诉人 办理时限 状态", "Subject Complainant Due Status").split():
         assert any(label in h for h in headers), (label, headers)
@@ -52,7 +55,7 @@ def test_intake_finds_claims_and_writes_to_the_complainant(live_server, page, en
     page.fill("#inbox-q", "王小明")
     page.click("form.search button[type=submit]")
     page.click("a.lang-switch")  # the other language keeps the search
-    in_language(page, "en" if lang == "zh_CN" else "zh_CN")
+    in_language(page, "en" if lang == "zh_CN" else "zh_CN", TYPED)
     expect(page.locator("#inbox-q")).to_have_value("王小明")
     assert available_numbers(page) == [wanted["number"]]
     page.click("a.lang-switch")
@@ -92,7 +95,7 @@ def test_a_handler_attaches_a_file_and_the_supervisor_reads_labelled_results(liv
     sign_in(page, live_server, "quality1", lang)
     page.locator("#available-tasks tr", has_text=case["number"]).locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"/tasks/\d+$"))
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     page.fill("#f-root_cause", "仓储搬运不当")
     page.select_option("#f-responsibility", "company")
     page.select_option("#f-remedy", "exchange")
@@ -160,7 +163,7 @@ def test_the_integrity_office_reads_a_report_headed_as_a_report(live_server, pag
     assert "赵举报" not in page.locator("main").inner_text()
     work(case["id"], "triage", "integ1", decision="accept", reason="线索具体", note_to_reporter="我们已受理您的举报。")
     page.goto(f"{live_server}/cases/{case['id']}")
-    in_language(page, lang)
+    in_language(page, lang, TYPED)
     heading = page.locator("#messages-title").inner_text()
     assert heading == words(lang, "与举报人的往来消息", "Messages with the reporter"), heading
     assert "投诉人" not in heading and "complainant" not in heading.lower()
