@@ -40,8 +40,12 @@ def page(chromium):
 
 
 def fill_intake(page, data: dict) -> None:
-    """Fill the schema form the way a person would: type text, pick options, tick boxes."""
+    """Fill the schema form the way a person would: type text, pick options, tick boxes. A field the
+    form does not show (one the public form fills itself, `x-public`) is left to the form."""
+    page.locator("form.schema-form").first.wait_for()
     for name, value in data.items():
+        if page.locator(f'[name="{name}"]').count() == 0:
+            continue
         control = page.locator(f'[name="{name}"]').first
         tag = control.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
         if tag.startswith("select"):

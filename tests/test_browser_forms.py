@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import intake_data
 from tests.test_browser import fill_intake, live_server, page  # noqa: F401 (fixtures)
@@ -60,3 +61,21 @@ def test_a_refused_public_form_keeps_what_was_typed(live_server, page):  # noqa:
     assert page.locator("#field-complainant_phone .field-error").is_visible()
     assert page.input_value("#f-subject") == data["subject"]
     assert page.locator("#field-subject .req").count() == 1  # required fields are marked
+
+
+def test_switching_language_after_a_refused_form_keeps_what_was_typed(live_server, page):  # noqa: F811
+    page.goto(f"{live_server}/report/complaint?lang=zh_CN")
+    data = intake_data("complaint", complainant_phone=None, complainant_email=None)
+    fill_intake(page, {k: v for k, v in data.items() if v is not None})
+    page.click("form.schema-form button[type=submit]")
+    expect(page.locator("#field-complainant_phone .field-error")).to_be_visible()
+    page.click("a.lang-switch[hreflang=en]")
+    page.wait_for_url(lambda url: "lang=en" in url)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.input_value("#f-subject") == data["subject"]
+    assert page.input_value("#f-description") == data["description"]
+    page.fill("#f-complainant_phone", "13800138000")
+    page.click("form.schema-form button[type=submit]")
+    expect(page.locator(".receipt-code")).to_be_visible()
+    page.goto(f"{live_server}/report/complaint?lang=en")  # the next complaint starts empty
+    assert page.input_value("#f-subject") == ""

@@ -1,6 +1,7 @@
 // Small page helpers (no framework; the pages work without them):
 // a form marked data-submit-once sends once; print and copy buttons on the receipt page;
-// the anonymous box hides and empties the identity fields.
+// the anonymous box hides and empties the identity fields; a form marked data-keep-draft keeps
+// what was typed in this tab (sessionStorage) so a reload or a language switch loses nothing.
 (function () {
   document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -35,5 +36,49 @@
     };
     box.addEventListener("change", apply);
     apply();
+  });
+  // Drafts: every typed field but files, passwords, hidden tokens and a reporter's identity
+  // (data-identity: never kept in the browser), saved as it is typed, put back into the same page's
+  // fields when it comes back fresh (input the server shows back wins), dropped once a receipt is shown.
+  var store = window.sessionStorage;
+  if (document.querySelector("[data-drafts-done]")) {
+    Object.keys(store).forEach(function (key) { if (key.indexOf("cf-draft:") === 0) { store.removeItem(key); } });
+  }
+  document.querySelectorAll("form[data-keep-draft]").forEach(function (form) {
+    var key = "cf-draft:" + location.pathname + ":" + (form.getAttribute("action") || "");
+    var kept = function (el) {
+      return el.name && !/^(file|password|hidden|submit|button)$/.test(el.type) && !el.closest("[data-identity]");
+    };
+    var save = function () {
+      var draft = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!kept(el)) { return; }
+        if (el.type === "checkbox" || el.type === "radio") {
+          if (el.checked) { (draft[el.name] = draft[el.name] || []).push(el.value); }
+        } else if (el.value !== "") {
+          draft[el.name] = el.value;
+        }
+      });
+      store.setItem(key, JSON.stringify(draft));
+    };
+    var draft = {};
+    try { draft = JSON.parse(store.getItem(key) || "{}"); } catch (e) { draft = {}; }
+    // a fresh form (nothing shown back by the server: a reload, a language switch) takes the draft whole
+    var fresh = !Array.prototype.some.call(form.elements, function (el) {
+      return kept(el) && /^(text|email|tel|number|date|datetime-local|textarea|search|url)$/.test(el.type) && el.value !== "";
+    });
+    if (fresh) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!kept(el) || !(el.name in draft)) { return; }
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = [].concat(draft[el.name]).indexOf(el.value) !== -1;
+        } else {
+          el.value = draft[el.name];
+        }
+        el.dispatchEvent(new Event("change", {bubbles: false}));
+      });
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
   });
 })();
