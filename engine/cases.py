@@ -15,7 +15,7 @@ from .clock import aware, to_iso
 from .context import EngineContext
 from .disclosure import guard_sealed, log_read
 from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
-from .forms import personal_fields, unstorable_text, validate_form
+from .forms import personal_fields, public_values, unstorable_text, validate_form
 from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task, data_text
 from .steps import CaseStep
 from .tasks import describe_task
@@ -46,6 +46,12 @@ def file_case(ctx: EngineContext, session: Session, actor: Actor | None, type_ke
                        "internal report channel instead.", {"anonymous": "not allowed for this type"},
                        code="anonymity_not_allowed")
     data = dict(data)
+    if actor is None:  # a public filing: the fields it is not asked take the form's x-public value
+        for name, value in public_values(intake).items():
+            if value is None:
+                data.pop(name, None)
+            else:
+                data[name] = value
     if "anonymous" in (intake.get("properties") or {}):
         data["anonymous"] = bool(anonymous or data.get("anonymous"))
         anonymous = data["anonymous"]

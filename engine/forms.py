@@ -40,6 +40,17 @@ def personal_fields(schema: dict) -> list[str]:
                   if isinstance(prop, dict) and prop.get("x-personal"))
 
 
+def public_values(schema: dict | None) -> dict:
+    """The fields a public filing is not asked (`"x-public": {"hidden": true, "value": ...}`), with
+    the value it gives them whatever was sent, e.g. the intake channel "web"."""
+    out = {}
+    for name, prop in (schema or {}).get("properties", {}).items():
+        public = prop.get("x-public") if isinstance(prop, dict) else None
+        if isinstance(public, dict) and public.get("hidden"):
+            out[name] = public.get("value")
+    return out
+
+
 def validate_form(schema: dict | None, data, today: date | None = None) -> dict:
     """Return the accepted fields or raise InvalidInput with {field: reason}. With `today`, date
     fields marked `x-not-future` may not lie after it (nobody learns of a matter tomorrow)."""

@@ -233,3 +233,14 @@ def test_the_public_form_files_through_the_web_channel_whatever_is_sent(client, 
     auditor = engine.actor_for("auditor1")
     case = engine.list_cases(auditor, per_page=1)["items"][0]
     assert engine.get_case(auditor, case["id"])["data"]["channel"] == "web"
+
+
+def test_a_public_api_filing_also_files_through_the_web_channel(client, engine):
+    sent = client.post("/api/v1/public/reports", json={"type": "complaint",
+                                                       "data": intake_data("complaint", channel="hotline")})
+    assert sent.status_code == 201, sent.get_json()
+    auditor = engine.actor_for("auditor1")
+    case = engine.list_cases(auditor, per_page=1)["items"][0]
+    assert engine.get_case(auditor, case["id"])["data"]["channel"] == "web"
+    staff = engine.file_case(engine.actor_for("intake1"), "complaint", intake_data("complaint", channel="hotline"))
+    assert engine.get_case(auditor, staff["id"])["data"]["channel"] == "hotline"  # staff say how it came

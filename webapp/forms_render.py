@@ -16,6 +16,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from engine.forms import public_values
 from engine.timeline import in_language
 
 LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_text", "requests",
@@ -133,17 +134,6 @@ def _field_label(schema: dict, name: str, prop: dict) -> str:
     if isinstance(own, dict) and _enum_values(prop) is None and not isinstance(prop.get("items"), dict):
         return _localized(own)
     return _localized(prop.get("title")) or name.replace("_", " ")
-
-
-def public_values(schema: dict | None) -> dict:
-    """The fields the public page does not ask (`"x-public": {"hidden": true, "value": ...}` on a
-    field) with the value a public filing gives them, e.g. the intake channel "web"."""
-    out = {}
-    for name, prop in _properties(schema or {}).items():
-        public = prop.get("x-public") if isinstance(prop, dict) else None
-        if isinstance(public, dict) and public.get("hidden"):
-            out[name] = public.get("value")
-    return out
 
 
 def form_fields(schema: dict | None, public: bool = False) -> list[Field]:
