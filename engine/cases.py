@@ -224,16 +224,19 @@ def case_detail(ctx: EngineContext, session: Session, actor: Actor, case_id: int
             data[name] = personal[name] if show else MASK
     tasks = session.scalars(select(Task).where(Task.case_id == case.id, Task.state == "ready").order_by(Task.id))
     messages = session.scalars(select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id))
-    files = session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id))
+    files = session.execute(select(Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size,
+                                   Attachment.uploaded_by, Attachment.message_id)  # never the files' bytes
+                            .where(Attachment.case_id == case.id).order_by(Attachment.id)).all()
+    attachments = [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
+                    "uploaded_by": f.uploaded_by, "message_id": f.message_id} for f in files]
     detail.update({
         "version": definition.version, "definition_version": definition.version, "data": data,
         "deadlines": dict(case.deadlines or {}), "anonymous": case.anonymous,
         "open_tasks": users.group_labels(session, [describe_task(t, case, definition, now) for t in tasks]),
         "messages": [{"id": m.id, "at": to_iso(aware(m.at)), "direction": m.direction, "kind": m.kind,
-                      "body": m.body, "author": m.author} for m in messages],
-        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
-                         "uploaded_by": f.uploaded_by}
-                        for f in files],
+                      "body": m.body, "author": m.author,
+                      "attachments": [a for a in attachments if a["message_id"] == m.id]} for m in messages],
+        "attachments": attachments,
         "failure": case.failure, "personal_masked": bool(names) and (omit_identity or not show),
         "sealed": case.status == "sealed", "personal_erased": case.personal_erased_at is not None,
         "deadline_labels": type_rules.deadline_labels(definition.summary),

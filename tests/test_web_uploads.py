@@ -15,7 +15,7 @@ def test_complaint_and_internal_report_take_files_at_filing(client):
         assert 'type="file"' in html and 'name="attachments"' in html, type_key
 
 
-def test_files_sent_are_shown_back_on_the_tracking_page(client):
+def test_files_sent_are_shown_back_on_the_tracking_page(client, login):
     form = as_form(intake_data("complaint"))
     form["attachments"] = [(io.BytesIO(b"seventeen bytes!!"), "破损照片.jpg", "image/jpeg")]
     filed = client.post("/report/complaint", data=form, content_type="multipart/form-data", follow_redirects=True)
@@ -30,6 +30,12 @@ def test_files_sent_are_shown_back_on_the_tracking_page(client):
     html = sent.get_data(as_text=True)
     message = html[html.index("补充发票一张。"):]
     assert "发票.pdf" in message[:message.index("</li>")]
+    # staff read the file beside the message it came with
+    case_id = re.search(r'/cases/(\d+)', login("auditor1").get("/cases").get_data(as_text=True)).group(1)
+    staff = login("intake1").get(f"/cases/{case_id}").get_data(as_text=True)
+    thread = staff[staff.index('class="messages"'):]
+    beside = thread[thread.index("补充发票一张。"):]
+    assert "发票.pdf" in beside[:beside.index("</li>")]
 
 
 def test_the_anonymous_box_marks_the_identity_fields(client):
