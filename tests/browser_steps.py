@@ -28,6 +28,25 @@ def sign_in(page, server: str, username: str, lang: str = "zh_CN") -> str:
     return page.url[len(server):]
 
 
+def lands_on(page, server: str, username: str, lang: str, path: str, heading: tuple[str, str] | None = None,
+             typed=()) -> None:
+    """`username` signs in and lands on `path` (a page of use, not an empty inbox), written in `lang`,
+    headed `heading` (Chinese, English)."""
+    assert sign_in(page, server, username, lang) == path
+    in_language(page, lang, typed)
+    if heading:
+        expect(page.locator("main h1")).to_have_text(words(lang, *heading))
+
+
+# A second complaint a search must tell apart from the factories' one, by a word and by a name.
+OTHER_COMPLAINT = {"subject": "电费账单错误", "description": "十月电费重复收取。", "complainant_name": "李四"}
+
+
+def first_column(page, table: str) -> list[str]:
+    """The texts of the links in the first column of a table (case numbers)."""
+    return [n.strip() for n in page.locator(f"{table} tbody tr td:first-child a").all_inner_texts()]
+
+
 def in_language(page, lang: str, typed=()) -> None:
     """The page is written in `lang`: the html element says so, and its text holds no raw identifier,
     no untranslated catalogue string and (in English) no Chinese, besides what was `typed`

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_steps import LANGS, in_language, sign_in, words
+from tests.browser_steps import LANGS, in_language, lands_on
 from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -13,9 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_an_admin_lands_on_the_administration_and_reaches_users_and_groups(live_server, page, lang):  # noqa: F811
-    assert sign_in(page, live_server, "admin1", lang) == "/admin"  # not an empty inbox
-    in_language(page, lang)
-    expect(page.locator("main h1")).to_have_text(words(lang, "系统管理", "Administration"))
+    lands_on(page, live_server, "admin1", lang, "/admin", ("系统管理", "Administration"))
     page.click('main a[href="/admin/users"]')
     page.wait_for_url(f"{live_server}/admin/users")
     in_language(page, lang)

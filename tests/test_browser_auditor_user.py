@@ -6,34 +6,31 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_steps import LANGS, in_language, one_line, sign_in, words
+from tests.browser_steps import LANGS, OTHER_COMPLAINT, first_column, in_language, one_line, sign_in, words
 from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
 # what this test types itself (its data, not the app's words)
-TYPED = {"电费账单错误", "十月电费重复收取。", "李四", "符合受理条件"}
+TYPED = {*OTHER_COMPLAINT.values(), "符合受理条件"}
 
-
-def listed(page) -> list[str]:
-    return [n.strip() for n in page.locator("main table tbody tr td:first-child a").all_inner_texts()]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_an_auditor_finds_and_reads_cases(live_server, page, make_case, work, lang):  # noqa: F811
     wanted = make_case("complaint")
-    other = make_case("complaint", subject="电费账单错误", description="十月电费重复收取。", complainant_name="李四")
+    other = make_case("complaint", **OTHER_COMPLAINT)
     report = make_case("internal_report")
     work(wanted["id"], "review", "intake2", decision="accept", reason="符合受理条件", complex=False)
     assert sign_in(page, live_server, "auditor1", lang) == "/cases"  # an auditor lands on the cases
     in_language(page, lang, TYPED)
-    assert set(listed(page)) >= {wanted["number"], other["number"]}
+    assert set(first_column(page, "main table")) >= {wanted["number"], other["number"]}
     one_line(page.locator("main table time"))
     for q, found in (("两条卷烟", wanted["number"]), ("李四", other["number"])):
         page.fill("#q", q)
         page.locator("#q").press("Enter")
         expect(page.locator("#q")).to_have_value(q)
-        assert listed(page) == [found], q
+        assert first_column(page, "main table") == [found], q
 
     page.goto(f"{live_server}/cases/{wanted['id']}")
     in_language(page, lang, TYPED)

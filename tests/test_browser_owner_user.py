@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_steps import LANGS, in_language, one_line, sign_in, words
+from tests.browser_steps import LANGS, in_language, lands_on, one_line, words
 from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -13,9 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_process_owner_lands_on_the_process_types_and_reads_a_version(live_server, page, lang):  # noqa: F811
-    assert sign_in(page, live_server, "owner1", lang) == "/process-types"  # not an empty inbox
-    in_language(page, lang)
-    expect(page.locator("main h1")).to_have_text(words(lang, "流程类型", "Process types"))
+    lands_on(page, live_server, "owner1", lang, "/process-types", ("流程类型", "Process types"))
     expect(page.locator('#types a[href="/process-types/complaint"]')).to_be_visible()
     one_line(page.locator("#types tbody td", has_text="2026-"))
     page.click('#types a[href="/process-types/complaint"]')

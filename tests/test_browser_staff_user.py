@@ -11,13 +11,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_steps import LANGS, in_language, one_line, sign_in, track, words
+from tests.browser_steps import LANGS, OTHER_COMPLAINT, first_column, in_language, one_line, sign_in, track, words
 from tests.test_browser import live_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
 # what this test types itself (its data, not the app's words)
-TYPED = {"电费账单错误", "十月电费重复收取。", "李四", "受理", "线索具体", "我们已受理您的举报。"}
+TYPED = {*OTHER_COMPLAINT.values(), "受理", "线索具体", "我们已受理您的举报。"}
 
 
 def open_task_id(engine, username: str, case_id: int, element_id: str) -> int:
@@ -25,14 +25,11 @@ def open_task_id(engine, username: str, case_id: int, element_id: str) -> int:
     return next(t["id"] for t in tasks if t["element_id"] == element_id)
 
 
-def available_numbers(page) -> list[str]:
-    return [n.strip() for n in page.locator("#available-tasks tbody tr td:first-child a").all_inner_texts()]
-
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_intake_finds_claims_and_writes_to_the_complainant(live_server, page, engine, make_case, lang):  # noqa: F811
     wanted = make_case("complaint")
-    other = make_case("complaint", subject="电费账单错误", description="十月电费重复收取。", complainant_name="李四")
+    other = make_case("complaint", **OTHER_COMPLAINT)
     hidden = make_case("internal_report")  # intake may not see a report, nor find it
     assert sign_in(page, live_server, "intake1", lang) == "/inbox"
     in_language(page, lang, TYPED)
@@ -42,22 +39,22 @@ def test_intake_finds_claims_and_writes_to_the_complainant(live_server, page, en
     row = page.locator("#available-tasks tr", has_text=wanted["number"])
     expect(row.locator("td.subject")).to_have_text("卷烟包装破损")
     expect(row.locator("td.complainant")).to_have_text("王小明")
-    assert available_numbers(page) == [wanted["number"], other["number"]]  # soonest due first
+    assert first_column(page, "#available-tasks") == [wanted["number"], other["number"]]  # soonest due first
     page.click("nav.sort a:nth-of-type(2)")  # sorted newest first
     expect(page.locator("nav.sort a[aria-current]")).to_have_text(words(lang, "最新到达在前", "newest first"))
-    assert available_numbers(page) == [other["number"], wanted["number"]]
+    assert first_column(page, "#available-tasks") == [other["number"], wanted["number"]]
 
     for q, found in (("两条卷烟", wanted), ("李四", other), ("回扣", None), (hidden["number"], None)):
         page.fill("#inbox-q", q)
         page.click("form.search button[type=submit]")
         expect(page.locator("#inbox-q")).to_have_value(q)
-        assert available_numbers(page) == ([found["number"]] if found else []), q
+        assert first_column(page, "#available-tasks") == ([found["number"]] if found else []), q
     page.fill("#inbox-q", "王小明")
     page.click("form.search button[type=submit]")
     page.click("a.lang-switch")  # the other language keeps the search
     in_language(page, "en" if lang == "zh_CN" else "zh_CN", TYPED)
     expect(page.locator("#inbox-q")).to_have_value("王小明")
-    assert available_numbers(page) == [wanted["number"]]
+    assert first_column(page, "#available-tasks") == [wanted["number"]]
     page.click("a.lang-switch")
 
     page.locator("#available-tasks tr", has_text=wanted["number"]).locator("button[type=submit]").click()
