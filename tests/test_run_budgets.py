@@ -94,7 +94,9 @@ def test_a_call_cycle_deploy_missed_still_stops_at_the_depth_limit(client, engin
 def test_the_html_report_form_shows_the_refusal_as_a_page(client, engine):
     deploy(engine, "huge_power", diagram("huge_power", script_body("work", "n = len(subject) + 5\nx = n ** n ** n")))
     resp = client.post("/report/huge_power", data={"subject": "hello"})
-    assert resp.status_code == 422 and "digits" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "生成的数字位数超出上限" in resp.get_data(as_text=True)
+    english = client.post("/report/huge_power?lang=en", data={"subject": "hello"}).get_data(as_text=True)
+    assert "it made a number with more digits than allowed" in english and "Nothing was saved" in english
 
 
 def test_an_ordinary_diagram_with_loops_and_formatting_still_runs(client, engine):

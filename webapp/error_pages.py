@@ -6,7 +6,7 @@ status and a sentence, never a stack trace.
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -78,6 +78,27 @@ def render_error(status: int, message: str | None = None, code: str | None = Non
                            explanation=EXPLANATIONS.get(status)), status
 
 
+LIMITS_BROKEN = {
+    "seconds": _l("its scripts ran longer than allowed"),
+    "iterations": _l("its scripts looped more often than allowed"),
+    "length": _l("it made a text or list longer than allowed"),
+    "digits": _l("it made a number with more digits than allowed"),
+    "memory": _l("it made more data than allowed"),
+    "engine_steps": _l("it ran more steps at once than allowed"),
+    "call_depth": _l("it nested more sub-processes than allowed"),
+}
+
+
+def workflow_failed_text(details: dict) -> str:
+    """A step the process could not run, in the reader's words: nothing was saved, and whom to tell."""
+    broken = LIMITS_BROKEN.get(details.get("limit") or "")
+    if broken:
+        return _("This step of the process could not run: %(why)s. Nothing was saved; please tell the "
+                 "process owner, who can correct the diagram.", why=broken)
+    return _("This step of the process could not run. Nothing was saved; please tell the process owner, "
+             "who can correct the diagram.")
+
+
 def handle_engine_error(error: EngineError):
     """An engine refusal outside a form: its status and message (and when to retry), nothing else."""
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
@@ -86,6 +107,8 @@ def handle_engine_error(error: EngineError):
     from .forms_render import reason_text
 
     said = reason_text(error.message)  # the engine's words in the reader's language, when we know them
+    if error.code == "workflow_failed":  # the diagram, not the reader, is at fault: say so, and which limit
+        said = workflow_failed_text(error.details or {})
     body, status = render_error(error.status, said if said != error.message else None, error.code)
     return body, status, headers
 
