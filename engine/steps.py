@@ -72,6 +72,7 @@ class CaseStep:
         self._completed_before: set[str] = set()
         self._timers_before: dict[str, datetime] = {}
         self._viewers_before: tuple | None = None
+        self._viewer_rows_known = True  # the viewer rows are what _viewers_before says (each step keeps them so)
         self.started = False  # a new case: none of its rows exist yet
         if calendar is not None:  # read once for several steps of one transaction (the timer sweep)
             self.__dict__["calendar"] = calendar
@@ -222,6 +223,7 @@ class CaseStep:
         if result.get("access") is not None:
             grant = result["access"]
             access.replace_viewers(session, case.id, grant.get("groups") or [], grant.get("users") or [])
+            self._viewer_rows_known = False  # no longer what the restored case says: read them if written again
         for message in result.get("messages") or []:
             self.post_to_complainant(message.get("kind", "notice"), message["body"])
         for note in result.get("notifications") or []:
@@ -291,7 +293,7 @@ class CaseStep:
                        lane=human.lane, candidate_group=resolve_group(human.lane, data, summary),
                        assignee=candidates[0] if candidates and len(candidates) == 1 else None,
                        state="ready", form_name=meta.get("form") or human.properties.get("formJsonSchemaFilename"),
-                       created_at=self.now)
+                       created_at=self.now, stuck_since=None)  # known, so routing's "not stuck" writes nothing
             due = self._due_for(human, data)
             if due:
                 task_alerts.set_due(row, due, self.calendar, summary)
@@ -370,7 +372,13 @@ class CaseStep:
     def _refresh_viewers(self, data: dict) -> None:
         viewers = self._viewers(data, [*self._ready_rows_before(), *self.ready_rows])
         if viewers != self._viewers_before:
-            access.replace_viewers(self.session, self.case.id, *viewers, current=set() if self.started else None)
+            current = None  # unknown: read
+            if self.started:
+                current = set()
+            elif self._viewers_before is not None and self._viewer_rows_known:
+                groups, users = self._viewers_before
+                current = {(g, None) for g in groups} | {(None, u) for u in users}
+            access.replace_viewers(self.session, self.case.id, *viewers, current=current)
 
 
 def resolve_group(lane: str | None, data: dict, summary: dict | None = None) -> str | None:
