@@ -110,6 +110,9 @@ def _head_follows_itself(session: Session) -> bool:
 _COLUMNS = ("seq", "case_id", "at", "actor", "kind", "element_id", "detail", "detail_hash", "prev_hash", "hash")
 
 
+_APPEND = insert(AuditEvent.__table__)
+
+
 def _append_onto(session: Session, head: tuple[int, str], events: list[dict]) -> bool:
     """Chain the events onto the head this transaction saw and write them in one statement, if
     the head is still there; False (nothing written) when another transaction moved it."""
@@ -119,7 +122,7 @@ def _append_onto(session: Session, head: tuple[int, str], events: list[dict]) ->
         # Writers are serialised (BEGIN IMMEDIATE): the head read in this transaction is still
         # current, unless the guess came from elsewhere; then the first event is refused whole.
         try:  # SQLite undoes just the refused statement: the transaction goes on
-            session.execute(insert(table), events)
+            session.execute(_APPEND, events)
         except IntegrityError:
             return False
         return True

@@ -15,11 +15,11 @@ from functools import cached_property
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import access, audit, calendar_store, notifications, retime, task_alerts, type_rules
+from . import access, audit, calendar_store, notifications, retime, rows, task_alerts, type_rules
 from .clock import aware
 from .context import EngineContext
 from .definitions import Definition
@@ -193,6 +193,7 @@ class CaseStep:
             case.status = type_rules.case_status(self.definition.summary, ends)  # the end event's caseStatus
             case.closed_at = case.closed_at or self.now
         case.next_due = self._next_due(data)  # now, so the case row is written once
+        rows.save(self.session, case)  # one UPDATE under its version (StaleDataError: saved meanwhile)
         for operator, result in self.effects:
             self._apply_side_effects(operator, result)
         self._record_path()
@@ -238,12 +239,12 @@ class CaseStep:
 
     def post_to_complainant(self, kind: str, body: str, author: str | None = None) -> None:
         """A message on the receipt page, and mail in the outbox when an address is known."""
-        self.session.add(CaseMessage(case_id=self.case.id, at=self.now, direction="to_complainant", kind=kind,
-                                     body=body, author=None if self.case.confidential else author))
+        rows.add(self.session, CaseMessage(case_id=self.case.id, at=self.now, direction="to_complainant", kind=kind,
+                                           body=body, author=None if self.case.confidential else author))
         email = self._complainant_email()
         if email:
-            self.session.add(OutboxMail(case_id=self.case.id, recipient_sealed=self.ctx.cipher.seal({"to": email}),
-                                        subject=f"{self.case.number or ''}", body=body, created_at=self.now))
+            rows.add(self.session, OutboxMail(case_id=self.case.id, recipient_sealed=self.ctx.cipher.seal({"to": email}),
+                                              subject=f"{self.case.number or ''}", body=body, created_at=self.now))
 
     def _complainant_email(self) -> str | None:
         if not self.case.personal_sealed:
@@ -280,6 +281,7 @@ class CaseStep:
                     self.audit("task_cancelled", {"task": row.id}, row.element_id)
                 if row.candidates:  # a closed task offers itself to nobody (keeps the named inbox small)
                     set_candidates(session, row, row.candidates, offered=False)
+                rows.save(session, row)
         for spiff_id, human in ready.items():
             if spiff_id in open_rows:
                 row = open_rows[spiff_id]
@@ -297,8 +299,7 @@ class CaseStep:
             due = self._due_for(human, data)
             if due:
                 task_alerts.set_due(row, due, self.calendar, summary)
-            session.add(row)
-            session.flush()
+            rows.add(session, row)
             if candidates:
                 set_candidates(session, row, list(candidates))
             route_to_eligible(session, case, row, summary)
@@ -327,15 +328,13 @@ class CaseStep:
         """A ready task's due time after the step: what its due variable says now, else what it was."""
         return self._due_for(human, data) or (row.due_at if row is not None else None)
 
-    def _sync_timers(self) -> None:
+    def _sync_timers(self) -> None:  # (Core statements built once: _TIMERS_*)
         """Timer rows by difference with the timers the workflow waited in before the step."""
         session, case, before = self.session, self.case, self._timers_before
         waiting = {t.spiff_id: t for t in self.run.waiting_timers()}
         gone = sorted(set(before) - set(waiting))
         if gone:
-            session.execute(update(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None),
-                                                Timer.spiff_id.in_(gone)).values(fired_at=self.now)
-                            .execution_options(synchronize_session=False))
+            session.execute(_TIMERS_FIRED, {"w_case": case.id, "gone": gone, "w_now": self.now})
             for state in list(session.identity_map.all_states()):  # rows the caller holds (the sweep's claim);
                 loaded = state.dict  # what is loaded only: an expired row reads the new value from the database
                 if state.class_ is Timer and loaded.get("case_id") == case.id and loaded.get("spiff_id") in gone \
@@ -347,10 +346,9 @@ class CaseStep:
             if spiff_id not in before:
                 new.append({"case_id": case.id, "spiff_id": spiff_id, "element_id": timer.element_id, "due_at": due})
             elif before[spiff_id] != due:
-                session.execute(update(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None),
-                                                    Timer.spiff_id == spiff_id).values(due_at=due))
+                session.execute(_TIMER_MOVED, {"w_case": case.id, "w_spiff": spiff_id, "w_due": due})
         if new:
-            session.execute(insert(Timer), new)
+            session.execute(_TIMERS_ADDED, new)
 
     def _viewers(self, data: dict, open_rows: list[Task]) -> tuple[list[str], list[str]]:
         """Who sees a case that is not confidential: its lanes' groups, the groups its diagram's
@@ -379,6 +377,15 @@ class CaseStep:
                 groups, users = self._viewers_before
                 current = {(g, None) for g in groups} | {(None, u) for u in users}
             access.replace_viewers(self.session, self.case.id, *viewers, current=current)
+
+
+_TIMER = Timer.__table__
+_TIMERS_FIRED = (_TIMER.update().where(_TIMER.c.case_id == bindparam("w_case"), _TIMER.c.fired_at.is_(None),
+                                       _TIMER.c.spiff_id.in_(bindparam("gone", expanding=True)))
+                 .values(fired_at=bindparam("w_now")))
+_TIMER_MOVED = (_TIMER.update().where(_TIMER.c.case_id == bindparam("w_case"), _TIMER.c.fired_at.is_(None),
+                                      _TIMER.c.spiff_id == bindparam("w_spiff")).values(due_at=bindparam("w_due")))
+_TIMERS_ADDED = _TIMER.insert()
 
 
 def resolve_group(lane: str | None, data: dict, summary: dict | None = None) -> str | None:
