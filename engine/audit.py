@@ -146,6 +146,11 @@ def _locked_head(session: Session) -> tuple[int, str]:
 
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
+    """SQLAlchemy calls this for savepoints too: their events wait for the transaction's commit,
+    so a batch of steps in savepoints (the timer sweep) appends all its events in one statement
+    (a savepoint rolled back takes its events out of the pending list itself)."""
+    if session.in_nested_transaction():
+        return
     write_pending(session)
 
 
