@@ -82,7 +82,7 @@ class CaseStep:
         self.run: CaseRun | None = None
         self.ready_rows: list[Task] = []  # the case's open inbox rows once the step is saved, oldest first
         self._open_tasks = open_tasks
-        self._completed_before: set[str] = set()
+        self._completed_before: set = set()  # SpiffWorkflow's task ids (UUIDs: no text made per task)
         self._timers_before: dict[str, datetime] = {}
         self._viewers_before: tuple | None = None
         self._viewer_rows_known = True  # the viewer rows are what _viewers_before says (each step keeps them so)
@@ -106,7 +106,7 @@ class CaseStep:
 
     def restore(self) -> None:
         self.run = CaseRun.restore(self.definition.spec, self.case.workflow_json, self.call_service)
-        self._completed_before = {sid for sid, _, _ in self.run.completed_elements()}
+        self._completed_before = self.run.completed_ids()
         self._timers_before = {t.spiff_id: t.due_at.astimezone(timezone.utc) for t in self.run.waiting_timers()}
         if not self.case.confidential:
             self._viewers_before = self._viewers(self.case.data or {}, self._ready_rows_before())
@@ -275,10 +275,9 @@ class CaseStep:
                      element_id=element_id, detail=detail or {})
 
     def _record_path(self) -> None:
-        for spiff_id, element_id, kind in self.run.completed_elements():
-            if spiff_id not in self._completed_before:
-                self.audit("element_completed", {"type": kind}, element_id)
-                self._completed_before.add(spiff_id)
+        for task_id, element_id, kind in self.run.completed_elements_since(self._completed_before):
+            self.audit("element_completed", {"type": kind}, element_id)
+            self._completed_before.add(task_id)
 
     # --- inbox and timer rows ------------------------------------------------------------------
     def _sync_tasks(self, data: dict) -> None:
@@ -350,8 +349,10 @@ class CaseStep:
         if gone:
             session.execute(_TIMERS_FIRED, {"w_case": case.id, "gone": gone, "w_now": self.now})
             for state in list(session.identity_map.all_states()):  # rows the caller holds (the sweep's claim);
+                if state.class_ is not Timer:
+                    continue
                 loaded = state.dict  # what is loaded only: an expired row reads the new value from the database
-                if state.class_ is Timer and loaded.get("case_id") == case.id and loaded.get("spiff_id") in gone \
+                if loaded.get("case_id") == case.id and loaded.get("spiff_id") in gone \
                         and "fired_at" in loaded and loaded["fired_at"] is None:
                     set_committed_value(state.obj(), "fired_at", self.now)
         new = []
