@@ -85,7 +85,7 @@ def add(session: Session, obj) -> None:
     mapper = state.mapper
     (pk_column,) = mapper.primary_key
     pk_key = mapper.get_property_by_column(pk_column).key
-    values = {}
+    values, unset = {}, []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
         if prop.key == pk_key:
@@ -96,8 +96,10 @@ def add(session: Session, obj) -> None:
             session.add(obj)  # a default computed in SQL or by a function: the ORM knows how
             session.flush([obj])
             return
+        elif column.default is not None:
+            values[prop.key] = column.default.arg
         else:
-            values[prop.key] = column.default.arg if column.default is not None else None
+            unset.append(prop.key)  # left out, as the ORM does: SQL NULL (a JSON column would store 'null')
     keys = tuple(values)
 
     def build():
@@ -108,6 +110,8 @@ def add(session: Session, obj) -> None:
     result = session.execute(statement, {f"v_{k}": v for k, v in values.items()})
     for key, value in values.items():
         state.dict[key] = value
+    for key in unset:
+        state.dict[key] = None
     state.dict[pk_key] = result.inserted_primary_key[0]
     make_transient_to_detached(obj)
     session.add(obj)
