@@ -48,11 +48,14 @@ def save(session: Session, obj) -> None:
             values[key] = now
     version = mapper.version_id_col
     version_key = mapper.get_property_by_column(version).key if version is not None else None
+    if version_key is not None and version_key not in state.dict:  # expired (a savepoint rolled back): the ORM reloads it
+        session.flush([obj])
+        return
     if not values:
         state._commit_all(state.dict, session.identity_map)
         return
     (pk_column,) = mapper.primary_key
-    pk = state.dict[mapper.get_property_by_column(pk_column).key]
+    (pk,) = state.identity
     params = {f"v_{key}": value for key, value in values.items()}
     params["w_pk"] = pk
     if version is not None:
