@@ -154,7 +154,10 @@ def main(count: int, profile: bool) -> None:
     row("claim + complete", steps)
     engine.close()
     if profiler:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        if os.environ.get("PROFILE_OUT"):  # for pstats browsing (callers, callees)
+            profiler.dump_stats(os.environ["PROFILE_OUT"])
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profiler).sort_stats(order).print_stats(45)
 
 
 if __name__ == "__main__":

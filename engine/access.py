@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, exists, false, insert, or_, select, union
+from sqlalchemy import and_, bindparam, delete, exists, false, insert, or_, select, union
 from sqlalchemy.orm import Session, defer
 
 from . import type_rules
@@ -91,21 +91,36 @@ def may_see_identity(actor: Actor, case: Case) -> bool:
     return not case.confidential
 
 
+_VIEWERS = CaseViewer.__table__
+_READ_VIEWERS = select(_VIEWERS.c.id, _VIEWERS.c.group_name, _VIEWERS.c.username).where(
+    _VIEWERS.c.case_id == bindparam("case_id"), _VIEWERS.c.copied_by.is_(None))
+_DROP_VIEWERS_BY_ID = delete(_VIEWERS).where(_VIEWERS.c.id.in_(bindparam("ids", expanding=True)))
+_DROP_VIEWERS = delete(_VIEWERS).where(  # by value: the rows' ids are not known to a step
+    _VIEWERS.c.case_id == bindparam("case_id"), _VIEWERS.c.copied_by.is_(None), or_(
+        and_(_VIEWERS.c.username.is_(None), _VIEWERS.c.group_name.in_(bindparam("groups", expanding=True))),
+        and_(_VIEWERS.c.group_name.is_(None), _VIEWERS.c.username.in_(bindparam("users", expanding=True)))))
+_ADD_VIEWERS = insert(_VIEWERS)
+
+
 def replace_viewers(session: Session, case_id: int, groups: list[str], users: list[str],
                     current: set[tuple[str | None, str | None]] | None = None) -> None:
     """Make the case's viewers exactly these groups and users, writing only the difference.
-    `current`: the (group, user) rows the caller knows the case has (read when not given).
+    `current`: the (group, user) rows the caller knows the case has (read when not given; a
+    step knows them from the case as it was restored, so it only deletes and inserts).
     Colleagues copied in (抄送, `copied_by`) are not the lanes' to take away: they stay."""
     wanted = {(g, None) for g in groups if g} | {(None, u) for u in users if u}
-    ids: dict[tuple, int] = {}
     if current is None:
-        rows = session.execute(select(CaseViewer.id, CaseViewer.group_name, CaseViewer.username)
-                               .where(CaseViewer.case_id == case_id, CaseViewer.copied_by.is_(None))).all()
+        rows = session.execute(_READ_VIEWERS, {"case_id": case_id}).all()
         ids = {(g, u): i for i, g, u in rows}
+        gone_ids = [ids[v] for v in set(ids) - wanted]
+        if gone_ids:
+            session.execute(_DROP_VIEWERS_BY_ID, {"ids": gone_ids})
         current = set(ids)
-    gone = [ids[v] for v in current - wanted if v in ids]
-    if gone:
-        session.execute(delete(CaseViewer).where(CaseViewer.id.in_(gone)))
+    else:
+        gone = current - wanted
+        if gone:
+            session.execute(_DROP_VIEWERS, {"case_id": case_id, "groups": sorted(g for g, u in gone if g and not u),
+                                            "users": sorted(u for g, u in gone if u and not g)})
     added = [{"case_id": case_id, "group_name": g, "username": u} for g, u in sorted(wanted - current, key=str)]
     if added:
-        session.execute(insert(CaseViewer), added)
+        session.execute(_ADD_VIEWERS, added)

@@ -24,7 +24,7 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import cast, column, event, exists, insert, select, update, values
+from sqlalchemy import event, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -110,26 +110,39 @@ def _head_follows_itself(session: Session) -> bool:
 _COLUMNS = ("seq", "case_id", "at", "actor", "kind", "element_id", "detail", "detail_hash", "prev_hash", "hash")
 
 
+_APPEND = insert(AuditEvent.__table__)
+_ARRAY_TYPES = {"seq": "INTEGER", "case_id": "INTEGER", "at": "TIMESTAMP WITH TIME ZONE", "actor": "VARCHAR",
+                "kind": "VARCHAR", "element_id": "VARCHAR", "detail": "TEXT", "detail_hash": "VARCHAR",
+                "prev_hash": "VARCHAR", "hash": "VARCHAR"}
+# PostgreSQL: move the head only if it still holds what this transaction saw, and insert the
+# events only if it moved (a data-modifying WITH): the head's lock is taken at the very end.
+_PG_APPEND = text(
+    "WITH moved AS (UPDATE counter SET value = :new_seq, text = :new_hash"
+    " WHERE name = :head AND value = :old_seq AND text = :old_hash RETURNING name) "
+    f"INSERT INTO audit_event ({', '.join(_ARRAY_TYPES)}) "
+    "SELECT * FROM unnest(" + ", ".join(f"CAST(:a_{name} AS {kind}[])" for name, kind in _ARRAY_TYPES.items()) + ")"
+    " WHERE EXISTS (SELECT 1 FROM moved)")
+
+
 def _append_onto(session: Session, head: tuple[int, str], events: list[dict]) -> bool:
     """Chain the events onto the head this transaction saw and write them in one statement, if
     the head is still there; False (nothing written) when another transaction moved it."""
     _chain(head, events)
-    table = AuditEvent.__table__
     if _head_follows_itself(session):
         # Writers are serialised (BEGIN IMMEDIATE): the head read in this transaction is still
         # current, unless the guess came from elsewhere; then the first event is refused whole.
         try:  # SQLite undoes just the refused statement: the transaction goes on
-            session.execute(insert(table), events)
+            session.execute(_APPEND, events)
         except IntegrityError:
             return False
         return True
-    moved = (update(Counter).where(Counter.name == HEAD, Counter.value == head[0], Counter.text == head[1])
-             .values(value=events[-1]["seq"], text=events[-1]["hash"]).returning(Counter.name).cte("moved"))
-    rows = values(*(column(name, table.c[name].type) for name in _COLUMNS), name="ev").data(
-        [tuple(ev[name] for name in _COLUMNS) for ev in events])
-    chosen = select(*(cast(rows.c[name], table.c[name].type) for name in _COLUMNS)).where(exists(moved.select()))
-    append = insert(table).from_select(_COLUMNS, chosen).add_cte(moved).execution_options(preserve_rowcount=True)
-    written = session.execute(append).rowcount
+    # One statement built once for any number of events: the rows travel as one array per column
+    # (a VALUES list of literals was a new statement for SQLAlchemy's and psycopg's caches each time).
+    columns = {name: [ev[name] for ev in events] for name in _COLUMNS}
+    columns["at"] = [aware(at).astimezone(timezone.utc) for at in columns["at"]]
+    params = {f"a_{name}": values for name, values in columns.items()}
+    params.update(head=HEAD, old_seq=head[0], old_hash=head[1], new_seq=events[-1]["seq"], new_hash=events[-1]["hash"])
+    written = session.execute(_PG_APPEND, params).rowcount
     return written == len(events)
 
 
@@ -143,6 +156,11 @@ def _locked_head(session: Session) -> tuple[int, str]:
 
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
+    """SQLAlchemy calls this for savepoints too: their events wait for the transaction's commit,
+    so a batch of steps in savepoints (the timer sweep) appends all its events in one statement
+    (a savepoint rolled back takes its events out of the pending list itself)."""
+    if session.in_nested_transaction():
+        return
     write_pending(session)
 
 

@@ -14,10 +14,11 @@ import logging
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import audit, paging
+from . import rows as written
 from .access import visible_cases
 from .actors import Actor
 from .clock import aware, to_iso
@@ -42,11 +43,12 @@ def deliver(ctx, session: Session, case: Case, note: dict, now: datetime, actor:
     for username, group in targets:
         row = Notification(kind=kind, case_id=case.id, username=username, group_name=group,
                            subject=subject, body=body, created_at=now)
-        session.add(row)
+        written.add(session, row)  # a Core insert built once (engine.rows)
         rows.append(row)
         for address in _addresses(session, case.id, username, group):
-            session.add(OutboxMail(case_id=case.id, recipient_sealed=ctx.cipher.seal({"to": address}),
-                                   subject=f"{case.number or ''} {subject}".strip()[:300], body=body, created_at=now))
+            written.add(session, OutboxMail(case_id=case.id, recipient_sealed=ctx.cipher.seal({"to": address}),
+                                            subject=f"{case.number or ''} {subject}".strip()[:300], body=body,
+                                            created_at=now))
     audit.record(session, at=now, actor=actor, kind=f"notification_{kind}", case_id=case.id,
                  element_id=note.get("task"),
                  detail={"subject": subject, "to": [u or f"group:{g}" for u, g in targets]})
@@ -79,13 +81,27 @@ def _targets(session: Session, case_id: int, note: dict,
 def _addresses(session: Session, case_id: int, username: str | None, group: str | None) -> list[str]:
     """Mail addresses of the recipients (a user, or a group's active members), never of someone
     recused from the case: one statement."""
-    query = select(User.email).where(User.active.is_(True), User.username.not_in(
-        select(CaseExclusion.username).where(CaseExclusion.case_id == case_id)))
     if username:
-        query = query.where(User.username == username)
+        found = session.scalars(_USER_ADDRESS, {"case_id": case_id, "username": username})
     else:
-        query = query.join(GroupMember, GroupMember.username == User.username).where(GroupMember.group_name == group)
-    return [e for e in session.scalars(query.order_by(User.username)) if e and "@" in e]
+        found = session.scalars(_GROUP_ADDRESSES, {"case_id": case_id, "group": group})
+    return [e for e in found if e and "@" in e]
+
+
+def _address_query(by_group: bool):
+    """The statement `_addresses` sends, built once (Core: no autoflush, no rebuilding per notice)."""
+    user, member, excluded = User.__table__.c, GroupMember.__table__.c, CaseExclusion.__table__.c
+    query = select(user.email).where(user.active.is_(True), user.username.not_in(
+        select(excluded.username).where(excluded.case_id == bindparam("case_id"))))
+    if by_group:
+        query = query.join(GroupMember.__table__, member.username == user.username).where(
+            member.group_name == bindparam("group"))
+    else:
+        query = query.where(user.username == bindparam("username"))
+    return query.order_by(user.username)
+
+
+_USER_ADDRESS, _GROUP_ADDRESSES = _address_query(False), _address_query(True)
 
 
 def _addressees(actor: Actor) -> list:

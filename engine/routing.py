@@ -106,7 +106,8 @@ def route_to_eligible(session: Session, case: Case, task: Task, summary: dict, n
                      element_id=task.element_id, detail={"task": task.id, "reason": "recused"})
         task.assignee, task.claimed_at = None, None
     if eligible_candidates(session, case.id, task):
-        task.stuck_since = None
+        if task.stuck_since is not None:  # (assigning None again would still dirty the row)
+            task.stuck_since = None
         return
     target = escalation_group(case, summary, task.lane)
     if target is None or (target == task.candidate_group and not task.candidates):

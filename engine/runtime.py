@@ -322,6 +322,17 @@ class CaseRun:
                 out.append((str(task.id), spec.bpmn_id, type(spec).__name__))
         return out
 
+    def completed_ids(self) -> set:
+        """SpiffWorkflow's ids (UUIDs) of the completed BPMN elements."""
+        return {t.id for t in self.workflow.get_tasks(state=TaskState.COMPLETED) if getattr(t.task_spec, "bpmn_id", None)}
+
+    def completed_elements_since(self, before: set) -> list[tuple[object, str, str]]:
+        """(SpiffWorkflow id, element id, kind) of the BPMN elements completed that are not in
+        `before` (`completed_ids()` earlier), oldest first."""
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if t.id not in before and getattr(t.task_spec, "bpmn_id", None)]
+        return [(t.id, t.task_spec.bpmn_id, type(t.task_spec).__name__) for t in sorted(done, key=lambda t: t.last_state_change)]
+
     def steps_taken(self) -> list[tuple[str, str]]:
         """(from element, to element) for every completed or waiting element whose nearest BPMN
         ancestor in the task tree is known: the sequence flows the case went along."""

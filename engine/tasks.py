@@ -335,6 +335,11 @@ def task_with_form(ctx: EngineContext, session: Session, found: Loaded) -> dict:
     return out
 
 
+_TASK = Task.__table__
+_CLAIM = (_TASK.update().where(_TASK.c.id == bindparam("task_id"), _TASK.c.state == "ready", _TASK.c.assignee.is_(None))
+          .values(assignee=bindparam("username"), claimed_at=bindparam("now"), stuck_since=None, delegated_by=None))
+
+
 def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:
     found = _load(ctx, session, actor, task_id, hidden_ok=True)
     task, case, definition = found.task, found.case, found.definition
@@ -351,10 +356,7 @@ def claim_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int)
     if not _may_take(actor, task):
         raise Forbidden("you are not a candidate for this task")
     now = ctx.now()
-    claimed = session.execute(update(Task).where(
-        Task.id == task.id, Task.state == "ready", Task.assignee.is_(None))
-        .values(assignee=actor.username, claimed_at=now, stuck_since=None, delegated_by=None)
-        .execution_options(synchronize_session=False)).rowcount
+    claimed = session.execute(_CLAIM, {"task_id": task.id, "username": actor.username, "now": now}).rowcount
     if claimed != 1:
         raise Conflict("someone else holds this task")
     set_committed_value(task, "assignee", actor.username)

@@ -143,7 +143,8 @@ def _fire_case(ctx: EngineContext, session, case: Case, mine: list[Timer], open_
             if t.fired_at is None:  # the workflow did not consider it due: leave it for later
                 t.claimed_by, t.claimed_at = None, None
                 log.warning("timer %s of case %s was due by its row but not by its workflow", t.id, case.id)
-        case.failure = None
+        if case.failure is not None:  # (assigning None again would dirty the saved case: a flush for nothing)
+            case.failure = None
         savepoint.commit()
         return len(fired)
     except StaleDataError:  # someone saved the case meanwhile (a user, another scheduler): next tick

@@ -162,3 +162,69 @@ def test_a_claimed_task_shows_its_holder_without_a_reload(core):
     claimed = core.claim_task(intake1, task_id)
     assert claimed["assignee"] == "intake1"
     assert [t["id"] for t in core.list_tasks(intake1, "mine")["items"]] == [task_id]
+
+
+# Pinned, completing the shipped complaint's review (accepted): read task + case + head; the
+# handler's conflict-of-interest look-up; save the case; the complainant's notice and its mail;
+# the completed inbox row; the investigation's row; whether its group has an eligible member; its
+# two timers (one insert); the lanes' viewer change (one delete, one insert); the events (one insert).
+REVIEW_STATEMENTS = 12
+
+
+def test_completing_the_complaint_review_writes_each_row_once_and_reads_no_viewer_or_search_row(engine, make_case):
+    case = make_case("complaint", by="intake1")
+    intake1 = engine.actor_for("intake1")
+    task_id = next(t["id"] for t in engine.get_case(intake1, case["id"])["open_tasks"] if t["element_id"] == "review")
+    engine.claim_task(intake1, task_id)
+
+    def search_row():
+        with engine.ctx.db.transaction() as session:
+            return session.execute(text("select * from case_search where case_id = :c"), {"c": case["id"]}).all()
+
+    searchable = search_row()
+    assert searchable
+    with statements(engine) as sent:
+        result = engine.complete_task(intake1, task_id, {"decision": "accept", "reason": "受理", "complex": False})
+    assert [t["element_id"] for t in result["next_tasks"]] == ["investigate"]
+    flat = [" ".join(s.split()).upper() for s in sent]
+    assert len(sent) <= REVIEW_STATEMENTS, "\n".join(flat)
+    assert not [s for s in flat if "CASE_SEARCH" in s]  # the searchable text did not change: not rewritten
+    assert not [s for s in flat if s.startswith("SELECT CASE_VIEWER.")]  # the rows before are known from the case
+    assert len([s for s in flat if s.startswith("UPDATE HUMAN_TASK")]) == 1  # the completed row, once
+    assert len([s for s in flat if s.startswith("UPDATE COMPLAINT_CASE")]) == 1
+    assert len(appends(sent)) == 1
+    assert search_row() == searchable
+    with engine.ctx.db.transaction() as session:
+        groups = set(session.scalars(select(CaseViewer.group_name).where(CaseViewer.case_id == case["id"])))
+    assert result["next_tasks"][0]["candidate_group"] in groups  # the lanes' change was written
+    assert engine.verify_audit()["ok"]
+
+
+def test_a_case_saved_meanwhile_refuses_the_step_whole(core, monkeypatch):
+    """The case row is written under its version counter: a save that finds another version
+    (another transaction saved the case after this one read it) is a 409, and nothing of the step
+    stays."""
+    from engine import steps
+    from engine.errors import Conflict
+
+    case = core.file_case(None, "simple", {"subject": "raced"})
+    intake1 = core.actor_for("intake1")
+    task_id = core.get_case(intake1, case["id"])["open_tasks"][0]["id"]
+    core.claim_task(intake1, task_id)
+    real = steps.CaseStep.restore
+
+    def restore_then_someone_saves(self):
+        real(self)
+        self.session.execute(text("update complaint_case set version = version + 1 where id = :c"), {"c": self.case.id})
+
+    monkeypatch.setattr(steps.CaseStep, "restore", restore_then_someone_saves)
+    try:
+        core.complete_task(intake1, task_id, {"ok": True})
+        raise AssertionError("the stale save went through")
+    except Conflict:
+        pass
+    monkeypatch.setattr(steps.CaseStep, "restore", real)
+    again = core.get_case(intake1, case["id"])
+    assert again["status"] == "open" and [t["id"] for t in again["open_tasks"]] == [task_id]
+    assert core.complete_task(intake1, task_id, {"ok": True})["case_status"] == "closed"
+    assert core.verify_audit()["ok"]
