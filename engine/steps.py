@@ -78,7 +78,7 @@ class CaseStep:
         self.ctx, self.session, self.case = ctx, session, case
         self.definition = ctx.definitions.of(session, definition)
         self.actor, self.now = actor, now
-        self.effects: list[tuple[str, dict]] = []
+        self.effects: list[tuple[str, dict, str]] = []  # (operator, its answer, the service task's element)
         self.run: CaseRun | None = None
         self.ready_rows: list[Task] = []  # the case's open inbox rows once the step is saved, oldest first
         self._open_tasks = open_tasks
@@ -189,14 +189,14 @@ class CaseStep:
             task.data[key] = json_copy(value)
         if result.get("case", {}).get("number"):
             self.case.number = result["case"]["number"]
-        self.effects.append((operator, result))
+        self.effects.append((operator, result, context.element_id))
         return json.dumps({k: v for k, v in result.items() if k in ("data", "deadlines")}, default=str)
 
     # --- saving ------------------------------------------------------------------------------
     def finish(self) -> None:
         run, case = self.run, self.case
         data = {k: v for k, v in run.current_data().items() if not k.startswith("spiff__")}
-        for _, result in self.effects:
+        for _, result, _ in self.effects:
             self._apply_case_fields(result)
         case.workflow_json = run.dump()
         case.data = data
@@ -208,8 +208,8 @@ class CaseStep:
         self._ready_after = run.ready_human_tasks()  # the workflow stays as it is while it is saved: walked once
         case.next_due = self._next_due(data)  # now, so the case row is written once
         rows.save(self.session, case)  # one UPDATE under its version (StaleDataError: saved meanwhile)
-        for operator, result in self.effects:
-            self._apply_side_effects(operator, result)
+        for operator, result, element_id in self.effects:
+            self._apply_side_effects(operator, result, element_id)
         self._record_path()
         self._sync_tasks(data)
         self._sync_timers()
@@ -229,7 +229,7 @@ class CaseStep:
             merged.update(result["deadlines"])
             case.deadlines = merged
 
-    def _apply_side_effects(self, operator: str, result: dict) -> None:
+    def _apply_side_effects(self, operator: str, result: dict, element_id: str | None = None) -> None:
         case, session = self.case, self.session
         for username in sorted(set(result.get("exclude_users") or [])):
             if not access.is_excluded(session, case.id, username):
@@ -247,7 +247,7 @@ class CaseStep:
         detail = {k: result[k] for k in ("deadlines", "case") if result.get(k)}
         if result.get("exclude_users"):
             detail["excluded"] = len(result["exclude_users"])
-        self.audit(f"service:{operator}", detail)
+        self.audit(f"service:{operator}", detail, element_id or None)  # the step's name tells it in the history
         for extra in result.get("audit") or []:
             self.audit(extra.get("kind", "note"), extra.get("detail") or {})
 

@@ -97,6 +97,8 @@ def test_the_history_page_is_the_timeline(login, make_case, work, clock):
     assert "element_completed" not in page and "service:" not in page
     steps = login("auditor1").get(f"/cases/{case['id']}/history?steps=1&lang=en").get_data(as_text=True)
     assert "Engine step passed" in steps and "Hide the engine steps" in steps
+    # a service step reads by its step's name, not by the operator's key the diagram calls
+    assert "<b>System service</b> · " in steps and "complaint.register" not in steps
 
 
 def test_a_sealed_case_opened_with_a_reason_tells_its_history_and_refuses_without(client, api, login, engine,

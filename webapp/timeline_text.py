@@ -90,11 +90,12 @@ EVENT_LABELS = {
 
 
 def event_label(kind: str) -> str:
-    """The kind in the reader's language (a service step as "System service: name")."""
+    """The kind in the reader's language (a service step as "System service": its step's name follows,
+    the operator's key is the diagram's, not the reader's)."""
     if kind in EVENT_LABELS:
         return str(EVENT_LABELS[kind])
     if kind.startswith("service:"):
-        return _("System service: %(name)s", name=kind.split(":", 1)[1])
+        return _("System service")
     return _("Recorded by the process")  # a kind a type's own service step records: its step names it
 
 
