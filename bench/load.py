@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.seed import FIELD_KEY, FINDINGS, PASSWORD, bench_url, open_engine  # noqa: E402
 from bench.server import Client, Server, items_of, login, median_p95  # noqa: E402
-from engine.clock import SystemClock  # noqa: E402
+from engine.clocks.clock import SystemClock  # noqa: E402
 from tests.factories import intake_data  # noqa: E402
 
 # Who the clients are (round-robin) and the form each of them sends for the tasks they work.

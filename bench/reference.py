@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from engine.handler_api import HandlerContext
 from engine.lookups import DatabaseLookups
 from engine.runtime import clock_at, serializer
-from engine.script_env import CaseScriptEngine
+from engine.diagrams.script_env import CaseScriptEngine
 
 REVIEW = {"decision": "accept", "reason": "受理", "complex": False}
 

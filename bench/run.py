@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.reference import REVIEW, reference_cycle  # noqa: E402
 from bench.seed import FIELD_KEY, PASSWORD, bench_url, file_one, open_engine, open_task, seed  # noqa: E402
 from bench.server import Server, login, median_p95  # noqa: E402
-from engine.clock import FakeClock  # noqa: E402
+from engine.clocks.clock import FakeClock  # noqa: E402
 
 DEEP_ROWS = 5000
 PAGE = 50

@@ -31,8 +31,8 @@ import sqlalchemy as sa
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/ is not installed
 
 from engine import EngineSettings, build_engine  # noqa: E402
-from engine import audit as audit_chain  # noqa: E402
-from engine.clock import FakeClock  # noqa: E402
+from engine.oversight import audit as audit_chain# noqa: E402
+from engine.clocks.clock import FakeClock  # noqa: E402
 from engine.demo import DEMO_USERS  # noqa: E402
 from engine.errors import EngineError  # noqa: E402
 from handlers import build_registry  # noqa: E402

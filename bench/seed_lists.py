@@ -23,8 +23,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/ is not installed
 
-from engine.clock import FakeClock  # noqa: E402
-from engine.crypto import generate_key  # noqa: E402
+from engine.clocks.clock import FakeClock  # noqa: E402
+from engine.confidential.crypto import generate_key  # noqa: E402
 from engine.models import Case, CaseViewer, Task  # noqa: E402
 from tests.factories import decoded, default_attachments, intake_data  # noqa: E402
 

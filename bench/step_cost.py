@@ -28,13 +28,13 @@ from sqlalchemy import event, select
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/ is not installed
 
 from engine import EngineSettings, build_engine  # noqa: E402
-from engine.clock import FakeClock  # noqa: E402
-from engine.crypto import generate_key  # noqa: E402
+from engine.clocks.clock import FakeClock  # noqa: E402
+from engine.confidential.crypto import generate_key  # noqa: E402
 from engine.handler_api import HandlerContext  # noqa: E402
 from bench.reference import MemoryLookups  # noqa: E402
 from engine.models import Case, ProcessDefinition, Task  # noqa: E402
 from engine.runtime import clock_at, serializer  # noqa: E402
-from engine.script_env import CaseScriptEngine  # noqa: E402
+from engine.diagrams.script_env import CaseScriptEngine  # noqa: E402
 from handlers import build_registry  # noqa: E402
 from tests.factories import intake_data  # noqa: E402
 

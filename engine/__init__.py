@@ -1,14 +1,14 @@
 """complaintflow's engine: the runtime around SpiffWorkflow. Never imports flask or webapp."""
 from __future__ import annotations
 
-from .calendar import WorkingCalendar
-from .clock import SystemClock
-from .context import EngineContext, EngineSettings
-from .crypto import FieldCipher
-from .db import Database
-from .facade import ComplaintEngine
-from .handler_api import HandlerRegistry
-from .runtime import install_clock_hook
+from engine.clocks.calendar import WorkingCalendar
+from engine.clocks.clock import SystemClock
+from engine.context import EngineContext, EngineSettings
+from engine.confidential.crypto import FieldCipher
+from engine.db import Database
+from engine.facade import ComplaintEngine
+from engine.handler_api import HandlerRegistry
+from engine.runtime import install_clock_hook
 
 __all__ = ["ComplaintEngine", "EngineSettings", "build_engine"]
 

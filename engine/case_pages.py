@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from . import access, audit, diagram_views, disclosure, users
-from .access import load_visible_case
-from .actors import Actor
-from .cases import case_detail
-from .context import EngineContext
-from .errors import InvalidInput, NotFound
-from .tasks import _load, _may_take, task_with_form
+from engine.confidential import access, disclosure
+from engine.oversight import audit, diagram_views
+from engine.accounts import users
+from engine.confidential.access import load_visible_case
+from engine.actors import Actor
+from engine.cases import case_detail
+from engine.context import EngineContext
+from engine.errors import InvalidInput, NotFound
+from engine.tasks import _load, _may_take, task_with_form
 
 
 def get_task(ctx: EngineContext, session: Session, actor: Actor, task_id: int) -> dict:

@@ -8,17 +8,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, definitions, paging, receipts, reports, search, type_rules, users
-from .access import listed_case_ids, load_visible_case, may_reveal_identity, may_see_identity, visible_cases
-from .actors import Actor
-from .clock import aware, to_iso
-from .context import EngineContext
-from .disclosure import guard_sealed, log_read
-from .errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
-from .forms import personal_fields, public_values, unstorable_text, validate_form
-from .models import Attachment, Case, CaseMessage, ProcessDefinition, Task, data_text
-from .steps import CaseStep
-from .tasks import describe_task
+from engine import paging, receipts, search
+from engine.oversight import audit, reports
+from engine.diagrams import definitions, type_rules
+from engine.accounts import users
+from engine.confidential.access import listed_case_ids, load_visible_case, may_reveal_identity, may_see_identity, visible_cases
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.confidential.disclosure import guard_sealed, log_read
+from engine.errors import Forbidden, InvalidInput, NotFound, Rejected, TooLarge
+from engine.forms import personal_fields, public_values, unstorable_text, validate_form
+from engine.models import Attachment, Case, CaseMessage, ProcessDefinition, Task, data_text
+from engine.steps import CaseStep
+from engine.tasks import describe_task
 
 MASK = "●●●"
 COMPLAINANT_MESSAGE = "complainant_message"  # the BPMN message a diagram catches to hear the complainant
@@ -179,7 +182,7 @@ def matching_cases(ctx: EngineContext, session: Session, actor: Actor, type: str
                    overdue: bool, q: str | None, now: datetime, behind: dict | None = None):
     """The ids of the cases the actor may see that match the list's filters (a select); `q` finds
     cases by number, category, subject, description and names (engine.search); `behind`: the
-    cases behind a report number (engine.reports.case_conditions)."""
+    cases behind a report number (engine.oversight.reports.case_conditions)."""
     matching = select(Case.id).where(visible_cases(actor))
     if type:
         matching = matching.where(Case.type_key == type)

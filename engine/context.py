@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .calendar import WorkingCalendar
-from .clock import Clock, SystemClock
-from .crypto import FieldCipher
-from .db import Database, Timeouts
-from .definitions import DefinitionCache
-from .handler_api import HandlerRegistry
+from engine.clocks.calendar import WorkingCalendar
+from engine.clocks.clock import Clock, SystemClock
+from engine.confidential.crypto import FieldCipher
+from engine.db import Database, Timeouts
+from engine.diagrams.definitions import DefinitionCache
+from engine.handler_api import HandlerRegistry
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import DatabaseBusy, DatabaseUnavailable, EngineError
+from engine.errors import DatabaseBusy, DatabaseUnavailable, EngineError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -53,7 +53,7 @@ DEMO_GROUPS = {
 def load_demo_cases(engine) -> int:
     """A few cases in different states, once: a new complaint, one under investigation,
     a tender complaint waiting for acceptance, an internal report waiting for triage."""
-    from .actors import Actor
+    from engine.actors import Actor
 
     auditor = Actor(username="demo", roles=frozenset({"auditor"}))
     if engine.list_cases(auditor, per_page=1)["total"]:

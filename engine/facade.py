@@ -28,24 +28,28 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import (audit, audit_log, case_pages, cases, credentials, definitions, disclosure, modeling, task_alerts, tasks,
-               timers, users, versions)
-from .actors import Actor
-from .context import EngineContext
-from .credentials import DeferredActor
-from .demo import DEMO_GROUPS, DEMO_USERS
-from .errors import Conflict, Forbidden, InvalidInput
-from .facade_accounts import AccountOperations
-from .facade_audit import AuditOperations
-from .facade_clocks import ClockOperations
-from .facade_confidential import ConfidentialityOperations
-from .facade_directory import DirectoryOperations
-from .facade_insight import InsightOperations
-from .facade_modeling import ModelingOperations
-from .facade_pages import PageOperations
-from .facade_stuck import StuckTaskOperations
-from .facade_task_operations import TaskOperations
-from .facade_versions import VersionOperations
+from engine import case_pages, cases, tasks
+from engine.oversight import audit, audit_log
+from engine.accounts import credentials, users
+from engine.diagrams import definitions, modeling, versions
+from engine.confidential import disclosure
+from engine.clocks import task_alerts, timers
+from engine.actors import Actor
+from engine.context import EngineContext
+from engine.accounts.credentials import DeferredActor
+from engine.demo import DEMO_GROUPS, DEMO_USERS
+from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.operations.accounts import AccountOperations
+from engine.operations.audit import AuditOperations
+from engine.operations.clocks import ClockOperations
+from engine.operations.confidential import ConfidentialityOperations
+from engine.operations.directory import DirectoryOperations
+from engine.operations.insight import InsightOperations
+from engine.operations.modeling import ModelingOperations
+from engine.operations.pages import PageOperations
+from engine.operations.stuck import StuckTaskOperations
+from engine.operations.task_operations import TaskOperations
+from engine.operations.versions import VersionOperations
 
 
 class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, ConfidentialityOperations, InsightOperations,
@@ -59,7 +63,7 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
     @contextmanager
     def _tx(self, credential: DeferredActor | None = None):
         """One transaction. It begins by resolving the request's deferred credential (see
-        engine.credentials), so the auth check and the work share it; concurrency failures
+        engine.accounts.credentials), so the auth check and the work share it; concurrency failures
         become 409s."""
         try:
             with self.ctx.db.transaction() as session, credentials.inside(self, session, credential):
@@ -164,7 +168,7 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
                    overdue: bool = False, q: str | None = None, page: int = 1, per_page: int = 50,
                    cursor: str | None = None, behind: dict | None = None) -> dict:
         """One page, newest first: by `cursor` (the `next` of the page before) or by `page`;
-        `behind`: only the cases behind a report number (engine/reports.py case_conditions)."""
+        `behind`: only the cases behind a report number (engine/oversight/reports.py case_conditions)."""
         if not 1 <= page <= 100000 or not 1 <= per_page <= 100:
             raise InvalidInput("bad paging", {"page": "1 to 100000", "per_page": "1 to 100"})
         with self._tx() as session:
@@ -235,7 +239,7 @@ class ComplaintEngine(AccountOperations, AuditOperations, ClockOperations, Confi
 
     def audit_events(self, reader: Actor, **filters) -> dict:
         """The log across cases and admin acts, newest first, one page (auditors; see
-        engine.audit_log.events_page for the filters)."""
+        engine.oversight.audit_log.events_page for the filters)."""
         with self._tx() as session:
             return audit_log.events_page(self.ctx, session, reader, **filters)
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .context import EngineContext
-from .errors import InvalidInput, NotFound
-from .models import Case, FilingToken
+from engine.context import EngineContext
+from engine.errors import InvalidInput, NotFound
+from engine.models import Case, FilingToken
 
 RECEIPT_SHOWN_FOR = timedelta(hours=1)
 

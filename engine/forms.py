@@ -9,7 +9,7 @@ from datetime import date
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .errors import InvalidInput
+from engine.errors import InvalidInput
 
 _FORMATS = FormatChecker()
 

@@ -12,7 +12,7 @@ What a handler may return (every key optional):
   Special keys the engine understands:
   ``lane_groups`` {lane: group} — the candidate group for a lane in this case (default: the
   variable its ``groupVariable`` property names, e.g. ``department``, else the group the version
-  mapped it to at deploy; see engine.routing.lane_group);
+  mapped it to at deploy; see engine.confidential.routing.lane_group);
   ``task_candidates`` {element_id: [usernames]} — only these users may take that task; a single
   user gets it assigned directly.
 - ``deadlines``: {name: ISO datetime} — stored on the case (API ``deadlines``) and merged into

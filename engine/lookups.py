@@ -6,10 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from . import users
-from .calendar import WorkingCalendar
-from .clock import aware, to_iso
-from .models import Case, Conflict, Counter, complainant_name_text
+from engine.accounts import users
+from engine.clocks.calendar import WorkingCalendar
+from engine.clocks.clock import aware, to_iso
+from engine.models import Case, Conflict, Counter, complainant_name_text
 
 
 # Built once: every complaint's review asks (SQLAlchemy keys a reused statement only once).

@@ -17,13 +17,14 @@ from typing import Callable
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import audit, paging
-from . import rows as written
-from .access import visible_cases
-from .actors import Actor
-from .clock import aware, to_iso
-from .errors import NotFound
-from .models import Case, CaseExclusion, GroupMember, Notification, OutboxMail, Task, User
+from engine import paging
+from engine.oversight import audit
+from engine import rows as written
+from engine.confidential.access import visible_cases
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.errors import NotFound
+from engine.models import Case, CaseExclusion, GroupMember, Notification, OutboxMail, Task, User
 
 log = logging.getLogger(__name__)
 KINDS = ("reminder", "escalation", "notice")

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import InvalidInput
+from engine.errors import InvalidInput
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 COUNT_CAP = 10_000

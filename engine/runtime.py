@@ -30,9 +30,9 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .handler_api import unstorable
-from .run_budget import RunLimitExceeded, run_budget
-from .script_env import CaseScriptEngine
+from engine.handler_api import unstorable
+from engine.diagrams.run_budget import RunLimitExceeded, run_budget
+from engine.diagrams.script_env import CaseScriptEngine
 
 _now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("complaintflow_now", default=None)
 
@@ -73,7 +73,7 @@ class _InstanceConverter(BpmnWorkflowConverter):
 
 @contextmanager
 def bounded_step(instant: datetime) -> Iterator[None]:
-    """One step of a case: the engine's clock at `instant`, and one run budget (engine.run_budget)
+    """One step of a case: the engine's clock at `instant`, and one run budget (engine.diagrams.run_budget)
     shared by every script, condition, timer expression and DMN cell the step evaluates."""
     with clock_at(instant), run_budget():
         yield

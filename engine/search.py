@@ -15,8 +15,8 @@ import re
 from sqlalchemy import func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
-from .context import EngineContext
-from .models import Case, CaseSearch
+from engine.context import EngineContext
+from engine.models import Case, CaseSearch
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 RUNS = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+", re.UNICODE)

@@ -19,17 +19,21 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import access, audit, calendar_store, notifications, retime, rows, task_alerts, type_rules
-from .clock import aware
-from .context import EngineContext
-from .definitions import Definition
-from .errors import InvalidInput, WorkflowFailed
-from .handler_api import FieldRefused, HandlerContext, check_result
-from .lookups import DatabaseLookups
-from .models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
-from .runtime import CaseRun
-from .routing import lane_group, route_to_eligible, set_candidates
-from .run_budget import RunLimitExceeded
+from engine import notifications, rows
+from engine.confidential import access
+from engine.oversight import audit
+from engine.clocks import calendar_store, retime, task_alerts
+from engine.diagrams import type_rules
+from engine.clocks.clock import aware
+from engine.context import EngineContext
+from engine.diagrams.definitions import Definition
+from engine.errors import InvalidInput, WorkflowFailed
+from engine.handler_api import FieldRefused, HandlerContext, check_result
+from engine.lookups import DatabaseLookups
+from engine.models import Case, CaseExclusion, CaseMessage, OutboxMail, ProcessDefinition, Task, Timer
+from engine.runtime import CaseRun
+from engine.confidential.routing import lane_group, route_to_eligible, set_candidates
+from engine.diagrams.run_budget import RunLimitExceeded
 
 RESERVED_KEYS = ("lane_groups", "task_candidates")
 SIGN_OFF = "signoff:"  # the spiff_id prefix of a sign-off row (加签): no task of the workflow
@@ -404,7 +408,7 @@ _TIMERS_ADDED = _TIMER.insert()
 
 
 def resolve_group(lane: str | None, data: dict, summary: dict | None = None) -> str | None:
-    """The candidate group of a lane for this case (engine.routing.lane_group)."""
+    """The candidate group of a lane for this case (engine.confidential.routing.lane_group)."""
     return lane_group(lane, data, summary)
 
 

@@ -1,6 +1,6 @@
 """Tasks stuck without an eligible holder, and the admins' way out: reassign.
 
-Routing (engine.routing.route_to_eligible) stamps `stuck_since` on a task when nobody may take
+Routing (engine.confidential.routing.route_to_eligible) stamps `stuck_since` on a task when nobody may take
 it: its lane, the escalation group and (on a case that is not confidential) the admins are all
 exhausted or it was handed to the admins as a last resort. Disabling an account re-routes what
 it held or was the last one able to take. Admins list those tasks (oldest first, keyset paged
@@ -13,14 +13,16 @@ from datetime import datetime
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
-from . import audit, paging, users
-from .access import visible_cases
-from .actors import Actor
-from .clock import aware, to_iso
-from .context import EngineContext
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, Rejected
-from .models import FREE_FOR_GROUP, Case, CaseViewer, Notification, ProcessDefinition, StaffGroup, Task, TaskCandidate, User
-from .routing import recused_from, route_to_eligible, set_candidates
+from engine import paging
+from engine.oversight import audit
+from engine.accounts import users
+from engine.confidential.access import visible_cases
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, Rejected
+from engine.models import FREE_FOR_GROUP, Case, CaseViewer, Notification, ProcessDefinition, StaffGroup, Task, TaskCandidate, User
+from engine.confidential.routing import recused_from, route_to_eligible, set_candidates
 
 COLUMNS = (Task.id, Task.case_id, Task.name, Task.element_id, Task.lane, Task.candidate_group, Task.candidates,
            Task.assignee, Task.created_at, Task.due_at, Task.stuck_since, Case.number, Case.type_key,

@@ -17,19 +17,22 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, calendar_store, paging, search, users
-from .access import visible_cases
-from .actors import Actor
-from .clock import aware, to_iso
-from .context import EngineContext
-from .definitions import Definition
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .forms import validate_form
-from .models import (FREE_FOR_GROUP, OPEN_TASK, Case, CaseExclusion, CaseSearch, ProcessDefinition, Task,
+from engine import paging, search
+from engine.oversight import audit
+from engine.clocks import calendar_store
+from engine.accounts import users
+from engine.confidential.access import visible_cases
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.diagrams.definitions import Definition
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.forms import validate_form
+from engine.models import (FREE_FOR_GROUP, OPEN_TASK, Case, CaseExclusion, CaseSearch, ProcessDefinition, Task,
                      TaskCandidate, User)
-from .retime import parse_instant
-from .routing import escalation_group, route_to_eligible
-from .steps import SIGN_OFF, CaseStep
+from engine.clocks.retime import parse_instant
+from engine.confidential.routing import escalation_group, route_to_eligible
+from engine.steps import SIGN_OFF, CaseStep
 
 DUE_SOON_HOURS = 24
 RECUSED_SEPARATOR = "\x1f"  # the unit separator: never part of a username
@@ -120,7 +123,7 @@ def _branches(actor: Actor, scope: str) -> list:
     if scope == "mine":
         return [Task.assignee == actor.username]
     if scope != "available":
-        from .errors import InvalidInput
+        from engine.errors import InvalidInput
 
         raise InvalidInput("unknown scope", {"scope": "mine or available"})
     named = Task.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.username == actor.username))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.clock import FakeClock
+from engine.clocks.clock import FakeClock
 from tests.factories import decoded, default_attachments, intake_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

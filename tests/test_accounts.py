@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import totp
+from engine.accounts import totp
 from engine.models import AuditEvent, Case, User
 from tests.conftest import DEMO_PASSWORD, TEST_FIELD_KEY
 from tests.factories import intake_data
@@ -343,7 +343,7 @@ def test_the_command_line_sets_passwords_and_disables_users(runner, client, engi
 
 
 def test_second_factors_survive_key_rotation(app, client, login, clock, engine, runner):
-    from engine.crypto import FieldCipher, generate_key
+    from engine.confidential.crypto import FieldCipher, generate_key
 
     secret = enrol(login("auditor1"), clock)
     new_key = generate_key()

@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from engine import audit
+from engine.oversight import audit
 from engine.models import AuditEvent
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import users
+from engine.accounts import users
 from handlers import build_registry
 from tests.conftest import DEMO_PASSWORD
 from tests.test_api_support import API, multipart_files

@@ -9,7 +9,7 @@ from sqlalchemy import event, insert, select, update
 
 from engine import tasks as inbox_rules
 from engine.models import Case, CaseExclusion, CaseViewer, Task, TaskCandidate
-from engine.routing import set_candidates
+from engine.confidential.routing import set_candidates
 from tests.factories import every
 
 API = "/api/v1"

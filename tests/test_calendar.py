@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from engine.calendar import LUNAR_HOLIDAYS, Deadline, WorkingCalendar, statutory_holidays
+from engine.clocks.calendar import LUNAR_HOLIDAYS, Deadline, WorkingCalendar, statutory_holidays
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc

@@ -111,7 +111,7 @@ def test_a_failing_mail_server_keeps_the_mail_for_later(engine, clock, complaint
 
 
 def test_a_scheduler_tick_fires_due_timers_and_delivers_mail(engine, clock, complaint):
-    from engine.scheduler import _tick
+    from engine.clocks.scheduler import _tick
 
     with engine.ctx.db.transaction() as s:
         s.execute(text("update user_account set email='q1@example.com' where username='quality1'"))

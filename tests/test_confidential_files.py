@@ -6,7 +6,7 @@ import base64
 
 from sqlalchemy import text
 
-from engine.crypto import FieldCipher, generate_key
+from engine.confidential.crypto import FieldCipher, generate_key
 from tests.conftest import TEST_FIELD_KEY
 
 MARKER = b"EVIDENCE-MARKER-7f3a9c: minutes of the procurement meeting"

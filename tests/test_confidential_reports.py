@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.crypto import FieldCipher, generate_key
+from engine.confidential.crypto import FieldCipher, generate_key
 from tests.conftest import TEST_FIELD_KEY
 
 API = "/api/v1"

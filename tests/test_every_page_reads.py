@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.clock import FakeClock
+from engine.clocks.clock import FakeClock
 from engine.errors import Forbidden
 from tests.conftest import DEMO_PASSWORD, TEST_FIELD_KEY, _fresh_database_url
 from engine.demo import DEMO_USERS

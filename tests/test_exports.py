@@ -9,7 +9,7 @@ import io
 import re
 import zlib
 
-from engine import exports
+from engine.oversight import exports
 from engine.models import Case
 from tests.test_one_transaction import one_transaction, transactions  # noqa: F401  (a fixture)
 

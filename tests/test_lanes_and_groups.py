@@ -122,7 +122,7 @@ def test_the_cli_maps_lanes(runner, tmp_path, engine):
 
 def test_the_shipped_complaint_diagram_redeploys_with_its_lanes_checked(engine):
     """The department lane names its case variable (`groupVariable`); the others are groups."""
-    from engine.definitions import bundled_files
+    from engine.diagrams.definitions import bundled_files
 
     files = bundled_files(engine.ctx.settings.processes_dir, "complaint.bpmn", "complaint")
     deployed = engine.deploy(engine.actor_for("owner1"), "complaint", "Complaint", files, True)

@@ -6,7 +6,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select, text
 
-from engine import EngineSettings, audit, build_engine, definitions
+from engine import EngineSettings, build_engine
+from engine.oversight import audit
+from engine.diagrams import definitions
 from engine.handler_api import HandlerRegistry
 from engine.models import CaseViewer
 from tests.conftest import TEST_FIELD_KEY

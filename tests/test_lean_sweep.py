@@ -59,7 +59,7 @@ def test_due_timers_of_many_cases_fire_in_one_transaction_with_few_statements(en
 def test_a_failing_case_in_a_batch_takes_back_only_its_own_events(engine, make_case, work, monkeypatch):
     """Events wait for the batch's commit: a case whose step fails leaves none of its own (its
     savepoint rolled back) and the other cases' events are written and chained."""
-    from engine import timers
+    from engine.clocks import timers
     from engine.errors import WorkflowFailed
 
     cases = [make_case("complaint", by="intake1")["id"] for _ in range(3)]

@@ -10,11 +10,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions, run_budget
+from engine.diagrams import definitions, run_budget
 from engine.errors import DeploymentInvalid
 from engine.models import AuditEvent, Case
-from engine.run_budget import RunLimitExceeded, RunLimits
-from engine.script_env import RestrictedEnvironment
+from engine.diagrams.run_budget import RunLimitExceeded, RunLimits
+from engine.diagrams.script_env import RestrictedEnvironment
 from tests.run_diagrams import (call_body, condition_body, decision_body, decision_table, diagram,
                                 gateway_loop_body, script_body, script_then_condition_body, timer_body)
 from tests.test_api_support import API, file_public

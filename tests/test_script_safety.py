@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import DeploymentInvalid, WorkflowFailed
-from engine.script_env import RestrictedEnvironment, UnsafeScript
+from engine.diagrams.script_env import RestrictedEnvironment, UnsafeScript
 from tests.test_engine_core import core, simple_files  # noqa: F401,F811 - fixture
 
 SCRIPT_TASK = """<bpmn:scriptTask id="evil" name="Evil"><bpmn:incoming>f1</bpmn:incoming>

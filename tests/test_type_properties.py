@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine import users
+from engine.accounts import users
 from engine.errors import Conflict, DeploymentInvalid, Forbidden, InvalidInput, NotFound
 from engine.models import Task
 from tests.conftest import DEMO_PASSWORD

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from engine.definitions import bundled_files, content_hash
+from engine.diagrams.definitions import bundled_files, content_hash
 from engine.context import PROCESSES_DIR
 from tests.test_api_support import API, assert_error, h, multipart_files  # noqa: F401
 

@@ -106,7 +106,7 @@ def signed_out(error: Unauthorized):
 
 def _ensure_secrets(app: Flask) -> None:
     """Secrets come from configuration; the embedded default generates them into the instance folder."""
-    from engine.crypto import generate_key
+    from engine.confidential.crypto import generate_key
 
     for name, make in (("SECRET_KEY", lambda: os.urandom(32).hex()), ("FIELD_ENCRYPTION_KEY", generate_key)):
         if app.config.get(name):

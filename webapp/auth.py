@@ -1,6 +1,6 @@
 """Staff sign-in: Flask-Login sessions over engine Actors, CSRF on every form, security headers.
 
-A browser session carries only the key of a sign-in the server holds (engine.users): signing
+A browser session carries only the key of a sign-in the server holds (engine.accounts.users): signing
 out, a password change or disabling the user ends it, whatever the cookie still says. The
 sign-in form shares the API's throttle (per account and per address, in the database). A user
 with a second factor gives its code on a second page; a user whose role needs one and has none
@@ -20,7 +20,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from engine.credentials import ensure as ensure_resolved
+from engine.accounts.credentials import ensure as ensure_resolved
 from engine.errors import Conflict as EngineConflict
 from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
 
@@ -104,7 +104,7 @@ def configure_cookies(app) -> None:
 
 def load_user(key: str) -> StaffUser | None:
     """Flask-Login's loader: a session's server-held key as a deferred Actor, checked at the start
-    of the request's engine transaction (engine.credentials). Once signed out, expired, revoked by
+    of the request's engine transaction (engine.accounts.credentials). Once signed out, expired, revoked by
     a password change, or the user disabled, that check meets `Unauthorized`, which signs the
     session out (webapp.signed_out)."""
     return StaffUser(engine().signed_in(key), key)

@@ -55,7 +55,7 @@ def cli() -> None:
 @click.option("--interval", default=30, show_default=True, type=int, help="Seconds between ticks.")
 def scheduler(interval: int) -> None:
     """Run only the timer scheduler (production: one or more of these beside the web workers)."""
-    from engine.scheduler import run_blocking_scheduler
+    from engine.clocks.scheduler import run_blocking_scheduler
 
     run_blocking_scheduler(_engine(), interval, sender=smtp_sender(_app().config))
 

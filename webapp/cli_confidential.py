@@ -24,7 +24,7 @@ def keys() -> None:
 @keys.command("generate")
 def keys_generate() -> None:
     """Print a fresh key (put it first in FIELD_ENCRYPTION_KEY, keep the old one after it)."""
-    from engine.crypto import generate_key
+    from engine.confidential.crypto import generate_key
 
     click.echo(generate_key())
 

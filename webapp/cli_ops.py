@@ -187,7 +187,7 @@ def check_copy(path: Path, upgrade: bool = False, field_key: str | None = None) 
     """What a copied database holds: its cases and whether its audit chain verifies."""
     from sqlalchemy import func, select
 
-    from engine import audit
+    from engine.oversight import audit
     from engine.db import Database
     from engine.models import Case
 

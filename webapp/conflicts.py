@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.conflicts import PARTY_KINDS
+from engine.confidential.conflicts import PARTY_KINDS
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .auth import current_actor, login_required

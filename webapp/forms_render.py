@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from engine.forms import public_values
-from engine.timeline import in_language
+from engine.oversight.timeline import in_language
 
 LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_text", "requests",
                     "measures", "root_cause", "remedy_detail", "comment", "reason", "note",

@@ -17,7 +17,7 @@ from flask_babel import Babel, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from engine.timeline import in_language
+from engine.oversight.timeline import in_language
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -112,7 +112,7 @@ def group_label(task) -> str:
     return in_words((task or {}).get("group_label")) if (task or {}).get("group_label") else ""
 
 
-# what the audit log says in place of a sealed case's details (engine.audit_log.WITHHELD)
+# what the audit log says in place of a sealed case's details (engine.oversight.audit_log.WITHHELD)
 AUDIT_WORDS = {"sealed case: open it with a reason to read its events":
                _l("sealed case: open it with a reason to read its events")}
 

@@ -15,7 +15,7 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from engine.definitions import KEY_PATTERN
+from engine.diagrams.definitions import KEY_PATTERN
 from engine.errors import EngineError
 
 from .auth import current_actor, roles_required

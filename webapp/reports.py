@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, render_template, request, url_f
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from engine.timeline import in_language
+from engine.oversight.timeline import in_language
 
 from .auth import current_actor, login_required
 from .forms_render import form_fields

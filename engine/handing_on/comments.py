@@ -8,15 +8,17 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit, disclosure, paging
-from ..access import load_visible_case
-from ..actors import Actor
-from ..clock import aware, to_iso
-from ..context import EngineContext
-from ..errors import Forbidden, InvalidInput
-from ..forms import unstorable_text
-from ..models import CaseComment, CaseMessage, Task, User
-from .people import in_circle, notify
+from engine import paging
+from engine.oversight import audit
+from engine.confidential import disclosure
+from engine.confidential.access import load_visible_case
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.errors import Forbidden, InvalidInput
+from engine.forms import unstorable_text
+from engine.models import CaseComment, CaseMessage, Task, User
+from engine.handing_on.people import in_circle, notify
 
 VISIBILITIES = ("internal", "complainant")
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]{0,79})")

@@ -9,13 +9,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..access import load_visible_case
-from ..actors import Actor
-from ..context import EngineContext
-from ..errors import Forbidden, InvalidInput
-from ..models import CaseExclusion, CaseViewer, User
-from .people import check_target, notify, stated
+from engine.oversight import audit
+from engine.confidential.access import load_visible_case
+from engine.actors import Actor
+from engine.context import EngineContext
+from engine.errors import Forbidden, InvalidInput
+from engine.models import CaseExclusion, CaseViewer, User
+from engine.handing_on.people import check_target, notify, stated
 
 MAX_COPIED = 20
 

@@ -11,14 +11,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..actors import Actor
-from ..clock import aware, to_iso
-from ..context import EngineContext
-from ..errors import Forbidden, InvalidInput, NotFound
-from ..models import Case, Deputy, Task, TaskCandidate, User
-from ..routing import set_candidates
-from .people import in_circle, notify
+from engine.oversight import audit
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.models import Case, Deputy, Task, TaskCandidate, User
+from engine.confidential.routing import set_candidates
+from engine.handing_on.people import in_circle, notify
 
 SWEEP_BATCH = 100
 

@@ -10,14 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from .. import audit, paging
-from ..access import visible_cases
-from ..actors import Actor
-from ..clock import aware, to_iso
-from ..context import EngineContext
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import Case, SavedFilter, Task
-from .people import load_for_operation
+from engine import paging
+from engine.oversight import audit
+from engine.confidential.access import visible_cases
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.models import Case, SavedFilter, Task
+from engine.handing_on.people import load_for_operation
 
 MAX_FILTERS = 20
 DUE_SOON_HOURS = 24

@@ -4,15 +4,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import routing
-from ..actors import Actor
-from ..models import CaseComment
-from ..tasks import Loaded
-from .people import circle
-from ..steps import SIGN_OFF
-from .send_back import send_back_choices
-from .comments import _describe as describe_comment
-from .signers import sign_offs
+from engine.confidential import routing
+from engine.actors import Actor
+from engine.models import CaseComment
+from engine.tasks import Loaded
+from engine.handing_on.people import circle
+from engine.steps import SIGN_OFF
+from engine.handing_on.send_back import send_back_choices
+from engine.handing_on.comments import _describe as describe_comment
+from engine.handing_on.signers import sign_offs
 
 SHOWN_COMMENTS = 50
 
@@ -37,8 +37,8 @@ def task_operations(session: Session, actor: Actor, found: Loaded) -> dict:
 
 def task_page_operations(ctx, session: Session, actor: Actor, task_id: int) -> dict:
     """The operations the task page offers, with the case's latest comments."""
-    from ..tasks import _load
-    from .comments import complainant_may_see
+    from engine.tasks import _load
+    from engine.handing_on.comments import complainant_may_see
 
     found = _load(ctx, session, actor, task_id)
     out = task_operations(session, actor, found)

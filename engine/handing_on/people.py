@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..actors import Actor
-from ..context import EngineContext
-from ..errors import Forbidden, InvalidInput, NotFound
-from ..models import Case, CaseExclusion, CaseViewer, GroupMember, Notification, User
-from ..tasks import Loaded, _load
+from engine.actors import Actor
+from engine.context import EngineContext
+from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.models import Case, CaseExclusion, CaseViewer, GroupMember, Notification, User
+from engine.tasks import Loaded, _load
 
 CIRCLE_LIMIT = 200  # a case's circle is its lanes' groups: a page of names, never the whole staff
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import audit, disclosure
-from ..access import load_visible_case
-from ..actors import Actor
-from ..cases import case_detail
-from ..clock import to_iso
-from ..context import EngineContext
-from ..models import User
+from engine.oversight import audit
+from engine.confidential import disclosure
+from engine.confidential.access import load_visible_case
+from engine.actors import Actor
+from engine.cases import case_detail
+from engine.clocks.clock import to_iso
+from engine.context import EngineContext
+from engine.models import User
 
 STEP_KINDS = ("task_completed", "signed_off", "task_sent_back", "task_transferred", "task_delegated")
 

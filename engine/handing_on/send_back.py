@@ -15,15 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from ..actors import Actor
-from ..context import EngineContext
-from ..definitions import Definition
-from ..errors import Conflict, Forbidden, InvalidInput
-from ..models import Task
-from ..runtime import bounded_step, run_engine_steps
-from ..steps import CaseStep
-from .people import in_circle, load_for_operation, notify, stated
-from .signers import withdraw_with
+from engine.actors import Actor
+from engine.context import EngineContext
+from engine.diagrams.definitions import Definition
+from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.models import Task
+from engine.runtime import bounded_step, run_engine_steps
+from engine.steps import CaseStep
+from engine.handing_on.people import in_circle, load_for_operation, notify, stated
+from engine.handing_on.signers import withdraw_with
 
 RETURNABLE = "returnable"
 RESTARTS = "restartDeadlineOnReturn"

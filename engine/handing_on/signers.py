@@ -6,13 +6,13 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import audit
-from ..actors import Actor
-from ..context import EngineContext
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..models import Task
-from ..steps import SIGN_OFF
-from .people import check_target, load_for_operation, notify, stated
+from engine.oversight import audit
+from engine.actors import Actor
+from engine.context import EngineContext
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.models import Task
+from engine.steps import SIGN_OFF
+from engine.handing_on.people import check_target, load_for_operation, notify, stated
 
 MAX_SIGNERS = 10
 

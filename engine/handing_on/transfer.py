@@ -7,13 +7,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit, routing
-from ..actors import Actor
-from ..context import EngineContext
-from ..errors import Conflict, Forbidden
-from ..models import Task
-from ..tasks import describe_task
-from .people import check_target, in_circle, load_for_operation, notify, stated
+from engine.oversight import audit
+from engine.confidential import routing
+from engine.actors import Actor
+from engine.context import EngineContext
+from engine.errors import Conflict, Forbidden
+from engine.models import Task
+from engine.tasks import describe_task
+from engine.handing_on.people import check_target, in_circle, load_for_operation, notify, stated
 
 
 

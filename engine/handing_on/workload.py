@@ -6,14 +6,15 @@ from __future__ import annotations
 from sqlalchemy import case as when, func, select
 from sqlalchemy.orm import Session
 
-from .. import definitions, users
-from ..access import visible_cases
-from ..actors import Actor
-from ..clock import aware, to_iso
-from ..context import EngineContext
-from ..errors import Forbidden, InvalidInput
-from ..models import Case, Task, User
-from ..steps import SIGN_OFF
+from engine.diagrams import definitions
+from engine.accounts import users
+from engine.confidential.access import visible_cases
+from engine.actors import Actor
+from engine.clocks.clock import aware, to_iso
+from engine.context import EngineContext
+from engine.errors import Forbidden, InvalidInput
+from engine.models import Case, Task, User
+from engine.steps import SIGN_OFF
 
 PERSON_TASKS = 50
 

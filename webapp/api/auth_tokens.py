@@ -13,7 +13,7 @@ from flask import Response, request
 
 from engine.errors import TooManyAttempts, Unauthorized
 
-from engine.credentials import ensure as ensure_resolved
+from engine.accounts.credentials import ensure as ensure_resolved
 
 from . import bp, engine, limits
 from .errors import ApiError, unauthorized

@@ -1,6 +1,6 @@
 """Limits on guessing: receipt look-ups per client address, and the sign-in throttle's rules.
 
-The counts live in the database (engine.throttle), so every worker and every app instance
+The counts live in the database (engine.accounts.throttle), so every worker and every app instance
 shares them. Receipts are the complainant's only key, so each client address gets a few
 look-ups a minute; sign-ins (the HTML form and POST /api/v1/auth/token alike) allow a few
 failures per account and per address in a window. `RATELIMIT_ENABLED = False` switches the
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from engine.throttle import Rule
-from engine.users import SignInRules
+from engine.accounts.throttle import Rule
+from engine.accounts.users import SignInRules
 
 from . import engine
 from .errors import ApiError

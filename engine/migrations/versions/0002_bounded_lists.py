@@ -74,7 +74,7 @@ def _backfill() -> None:
     columns of this revision only, so later revisions' columns never get in the way)."""
     from alembic import context
 
-    from engine import calendar_store, task_alerts
+    from engine.clocks import calendar_store, task_alerts
     from engine.models import Stamp
 
     bind = op.get_bind()

@@ -37,7 +37,7 @@ def _tree(text: str):
 
 def _shipped_rules() -> dict:
     """key -> the type-level rules of the diagram the application ships under that key."""
-    from engine import type_rules
+    from engine.diagrams import type_rules
     from engine.context import PROCESSES_DIR
 
     manifest = PROCESSES_DIR / "bundled.json"

@@ -45,7 +45,7 @@ def upgrade() -> None:
 
 
 def _hash_deployed_files() -> None:
-    """Versions deployed before this revision get their content hash (as engine.definitions.content_hash)."""
+    """Versions deployed before this revision get their content hash (as engine.diagrams.definitions.content_hash)."""
     connection = op.get_bind()
     rows = connection.execute(sa.text("SELECT id, files FROM process_definition")).all()
     for row_id, files in rows:

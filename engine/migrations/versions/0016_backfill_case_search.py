@@ -31,7 +31,7 @@ case_search = sa.table('case_search', sa.column('case_id', sa.Integer), sa.colum
 
 
 def upgrade() -> None:
-    from engine.crypto import FieldCipher
+    from engine.confidential.crypto import FieldCipher
     from engine.forms import personal_fields
     from engine.search import search_row
 

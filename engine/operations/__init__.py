@@ -1,0 +1,1 @@
+"""The facade's operations by capability: each a mixin of `engine.facade.ComplaintEngine`."""
