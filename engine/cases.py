@@ -170,9 +170,12 @@ def list_cases(ctx: EngineContext, session: Session, actor: Actor, type: str | N
     elif page and page > 1:
         query = query.offset((page - 1) * n)
     rows = session.execute(query.limit(n + 1)).all()
-    unfiltered = not (type or status or overdue or (q and q.strip()) or behind)
-    listed = listed_case_ids(actor, paging.COUNT_CAP + 1) if unfiltered else None  # on the viewer index alone
-    total, estimate = paging.capped_count(session, [listed if listed is not None else matching])
+    if after is None and not (page and page > 1) and len(rows) <= n:
+        total, estimate = len(rows), False  # the whole list is on this first page: no count to ask for
+    else:
+        unfiltered = not (type or status or overdue or (q and q.strip()) or behind)
+        listed = listed_case_ids(actor, paging.COUNT_CAP + 1) if unfiltered else None  # the viewer index alone
+        total, estimate = paging.capped_count(session, [listed if listed is not None else matching])
     nxt = paging.encode("cases", (rows[n - 1].id,)) if len(rows) > n else None
     return paging.answer([summarize(c, c.type_name, now) for c in rows[:n]], nxt, total, estimate,
                          page=page or 1, per_page=n)

@@ -203,7 +203,9 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
     rows = heapq.merge(*(walk(session, _with_due(base.where(b), due_filter, now), after, n + 1)
                          for b in branches), key=(lambda row: -row.id) if newest else _sort_key)
     page = list(itertools.islice(rows, n + 1))
-    if found is None:
+    if after is None and len(page) <= n:
+        total, estimate = len(page), False  # the whole inbox is on this first page: no count to ask for
+    elif found is None:
         total, estimate = _total(session, actor, scope, branches, due_filter, now)
     else:
         total, estimate = paging.capped_count(session, (

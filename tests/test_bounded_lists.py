@@ -250,3 +250,20 @@ def test_a_closed_task_leaves_the_named_candidates_table(engine, make_case, work
     with engine.ctx.db.transaction() as session:
         assert session.scalars(select(TaskCandidate).where(TaskCandidate.task_id == task_id)).all() == []
         assert session.get(Task, task_id).candidates == ["intake2"]  # the row keeps who was named
+
+
+def test_a_list_that_fits_on_its_first_page_is_counted_from_the_page(engine, make_case):
+    """No count statement when the first page holds the whole list: its length is the total."""
+    from tests.test_lean_step import statements
+
+    for _ in range(2):
+        make_case("complaint", by="intake1")
+    intake1 = engine.actor_for("intake1")
+    with statements(engine) as sent:
+        inbox = engine.list_tasks(intake1, "available", limit=50)
+        cases = engine.list_cases(intake1, per_page=50)
+    assert inbox["total"] == len(inbox["items"]) == 2 and "total_is_estimate" not in inbox
+    assert cases["total"] == len(cases["items"]) >= 2
+    assert not [s for s in sent if "count(" in s.lower()], sent
+    one = engine.list_tasks(intake1, "available", limit=1)  # a page short of the list still counts it
+    assert one["total"] == 2 and one["next"]
