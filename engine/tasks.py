@@ -206,7 +206,7 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
     if after is None and len(page) <= n:
         total, estimate = len(page), False  # the whole inbox is on this first page: no count to ask for
     elif found is None:
-        total, estimate = _total(session, actor, scope, branches, due_filter, now)
+        total, estimate = _total(session, actor, branches, due_filter, now)
     else:
         total, estimate = paging.capped_count(session, (
             _with_due(select(Task.id).join(Case, Case.id == Task.case_id)
@@ -222,7 +222,7 @@ def list_tasks(ctx: EngineContext, session: Session, actor: Actor, scope: str, l
 EXACT_COUNT_UP_TO = 500
 
 
-def _total(session: Session, actor: Actor, scope: str, branches: list, due_filter: str | None,
+def _total(session: Session, actor: Actor, branches: list, due_filter: str | None,
            now: datetime) -> tuple[int, bool]:
     """How many tasks the list holds. First a bound read from the inbox indexes alone (no case
     rows: it counts recused and hidden cases too); past EXACT_COUNT_UP_TO that bound is the answer,

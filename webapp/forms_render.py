@@ -16,7 +16,6 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from engine.forms import public_values
 from engine.oversight.timeline import in_language
 
 LONG_TEXT_FIELDS = {"facts", "description", "findings", "decision_text", "reply_text", "requests",
@@ -138,7 +137,7 @@ def _field_label(schema: dict, name: str, prop: dict) -> str:
 
 def form_fields(schema: dict | None, public: bool = False) -> list[Field]:
     """The fields a JSON Schema form declares, in order, each with its widget (`public`: without
-    those the public page does not ask, see `public_values`)."""
+    those the public page does not ask, `x-public` hidden: engine.forms.public_values)."""
     if not schema:
         return []
     required = set(schema.get("required") or [])
@@ -234,8 +233,9 @@ def _convert(text: str, kind: str):
 
 def parse_submission(schema: dict | None, form: MultiDict, public: bool = False) -> dict:
     """The declared fields of a submitted HTML form, typed as the schema says; blanks are left out.
-    `public`: a field the public page does not ask takes its `x-public` value, whatever was sent."""
-    data: dict = {k: v for k, v in public_values(schema).items() if v is not None} if public else {}
+    `public`: the fields the public page does not ask are left out, whatever was sent (the engine
+    gives a public filing their `x-public` values)."""
+    data: dict = {}
     for f in form_fields(schema, public=public):
         if f.widget == "checkbox":
             data[f.name] = (form.get(f.name) or "").strip().lower() in TRUE_WORDS
